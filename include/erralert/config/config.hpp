@@ -1,0 +1,151 @@
+// The daemon's configuration: one immutable value loaded from YAML (CONTRACT.md section 4).
+//
+//   erralert::config::Config cfg = erralert::config::load_config("/etc/erralert/erralert.yaml");
+//   for (const auto& r : cfg.receivers) use(r.name, r.type);
+//
+// Only daemon/config/ touches yaml-cpp; everything else sees these plain structs.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace erralert::config {
+
+using Duration = std::chrono::milliseconds;
+
+struct HttpServer {
+  std::string listen = "127.0.0.1:9780";  ///< "host:port"; port 0 picks a free port
+  std::string host = "127.0.0.1";         ///< split from listen
+  std::uint16_t port = 9780;              ///< split from listen
+  std::size_t max_body_bytes = 1048576;
+  std::string token;  ///< empty: no bearer token required
+  bool enabled = true;
+  Duration header_timeout{std::chrono::seconds(10)};  ///< deadline to receive request headers
+  Duration body_timeout{std::chrono::seconds(30)};    ///< deadline to receive the body
+  Duration idle_timeout{std::chrono::seconds(60)};    ///< keep-alive connection with no request
+};
+
+struct UnixServer {
+  std::string path = "/run/erralert/ingest.sock";  ///< empty: no stream socket
+  std::string dgram_path;                          ///< empty: no datagram socket
+  unsigned mode = 0660;
+};
+
+struct Server {
+  HttpServer http;
+  UnixServer unix;
+  std::size_t queue_capacity = 10000;  ///< pipeline queue; full means 503 / dropped datagram
+  Duration shutdown_timeout{std::chrono::seconds(10)};
+};
+
+struct Storage {
+  std::string dir = "/var/lib/erralert";
+};
+
+struct Limits {
+  std::size_t max_event_bytes = 65536;
+};
+
+struct Dedup {
+  Duration window{std::chrono::minutes(5)};
+  std::uint32_t min_count = 1;
+};
+
+struct RateWindow {
+  std::uint32_t count = 0;
+  Duration per{0};
+};
+
+/// One `key: value` of a match block, kept as written (validated by core/match at load).
+struct MatchTerm {
+  std::string key;    ///< dotted event field path, e.g. "request.path"
+  std::string value;  ///< glob, status class or severity comparison
+};
+
+struct Receiver {
+  std::string name;
+  std::string type;  ///< discord | slack | webhook | console
+  std::string url;   ///< a secret: never log it
+  std::string ca_file;
+  std::vector<RateWindow> rate_limit;  ///< the type's safe default when not configured
+  Duration max_delay{std::chrono::seconds(30)};
+  Duration timeout{std::chrono::seconds(10)};  ///< per delivery attempt
+};
+
+struct Route {
+  std::string name;
+  std::vector<MatchTerm> match;  ///< empty: matches everything
+  std::vector<std::string> receivers;
+  std::vector<std::string> group_by;  ///< defaults.group_by when not set in the route
+  Dedup dedup;                        ///< defaults.dedup when not set in the route
+  bool continue_matching = false;     ///< YAML key `continue`
+};
+
+struct Redact {
+  std::vector<std::string> keys;      ///< added to the built-in list
+  std::vector<std::string> patterns;  ///< ECMAScript regexes, validated at load
+};
+
+struct Silence {
+  std::vector<MatchTerm> match;
+  std::optional<std::int64_t> until_ms;  ///< epoch ms; nullopt: until removed
+  std::string comment;
+};
+
+struct Defaults {
+  std::string service;  ///< used when an event names none; empty: service is required
+  std::string environment;
+  std::vector<std::string> group_by = {"service",        "environment",   "code", "status",
+                                       "request.method", "request.route", "exception.type"};
+  Dedup dedup;
+};
+
+struct Config {
+  std::string source;  ///< the file it was loaded from
+  Server server;
+  Storage storage;
+  Limits limits;
+  Defaults defaults;
+  std::vector<Receiver> receivers;
+  std::vector<Route> routes;  ///< when none are configured: one route to every receiver
+  Redact redact;
+  std::vector<Silence> silences;
+};
+
+/// One thing wrong with a config file, located as precisely as the YAML allows.
+struct Problem {
+  std::string file;
+  int line = 0;    ///< 1-based; 0 when unknown
+  int column = 0;  ///< 1-based; 0 when unknown
+  std::string path;  ///< dotted key path, e.g. "receivers[0].url"
+  std::string reason;
+  /// "FILE:LINE:COL: path: reason"
+  std::string to_string() const;
+};
+
+/// Thrown by load_config with every problem found, not only the first.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<Problem> problems);
+  const std::vector<Problem>& problems() const { return problems_; }
+
+ private:
+  std::vector<Problem> problems_;
+};
+
+/// Reads, expands (${VAR}, url_file) and validates a config file. Throws ConfigError.
+Config load_config(const std::string& path);
+
+/// Same, from text already in memory; `file` names it in problems. `env` looks up ${VAR}.
+Config parse_config(std::string_view text, const std::string& file,
+                    const std::function<std::optional<std::string>(const std::string&)>& env);
+
+}  // namespace erralert::config

@@ -1,0 +1,73 @@
+// The error event: what an app hands erralert, validated and normalised (CONTRACT.md section 3).
+//
+//   Event e;  e.service = "payment-api";  e.message = "open AI 연동 오류";
+//   std::optional<std::string> v = field_value(e, "request.route");
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace erralert::core {
+
+enum class Severity { debug = 0, info = 1, warning = 2, error = 3, critical = 4 };
+
+/// "debug", "info", "warning", "error", "critical".
+std::string_view to_string(Severity s);
+/// Parses a severity name; also takes "warn", "err", "crit", "fatal" and any letter case.
+std::optional<Severity> parse_severity(std::string_view name);
+
+struct Request {
+  std::string method;        ///< upper case, e.g. "POST"; empty when unknown
+  std::string path;          ///< as sent, e.g. "/v1/users/48213/embeddings"
+  std::string route;         ///< path with ids replaced: "/v1/users/{id}/embeddings"
+  std::string query;         ///< raw query string without '?'
+  nlohmann::json params = nlohmann::json::object();   ///< object
+  nlohmann::json headers = nlohmann::json::object();  ///< object
+  std::string client_ip;
+};
+
+/// One entry of `errors[]`: Spring's `{field, value, reason}` validation detail.
+struct EventFieldError {
+  std::string field;
+  nlohmann::json value;  ///< any JSON value, as sent
+  std::string reason;
+};
+
+struct ExceptionInfo {
+  std::string type;
+  std::string message;
+  std::string stacktrace;
+};
+
+struct Event {
+  std::string service;
+  std::string environment;
+  std::string host;
+  std::int64_t timestamp_ms = 0;  ///< Unix epoch milliseconds
+  Severity severity = Severity::error;
+  std::string code;
+  int status = 0;  ///< HTTP status 100..599, 0 when absent
+  std::string message;
+  std::string detail;
+  Request request;
+  std::vector<EventFieldError> errors;
+  ExceptionInfo exception;
+  std::string trace_id;
+  nlohmann::json tags = nlohmann::json::object();  ///< object of strings
+  std::vector<std::string> fingerprint;              ///< override of group_by, may be empty
+  nlohmann::json extra = nlohmann::json::object();   ///< unknown fields, kept and shown nowhere
+};
+
+/// The event as JSON in the contract's shape (fields that are empty or absent are left out).
+nlohmann::json to_json(const Event& e);
+
+/// The value of a dotted field path ("service", "request.route", "tags.team", "status") as
+/// text, or nullopt when the event has no such field. Used by routes, silences and group_by.
+std::optional<std::string> field_value(const Event& e, std::string_view path);
+
+}  // namespace erralert::core
