@@ -1,0 +1,272 @@
+// Daemon: start order (storage, receivers, listeners, dispatcher), signals, graceful stop.
+#include "erralert/app/daemon.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <system_error>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#ifndef ERRALERT_VERSION
+#define ERRALERT_VERSION "dev"
+#endif
+
+namespace erralert::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kBatch = 256;  // events per dispatcher turn before yielding to I/O
+
+/// Thrown during start-up for what ends the process with exit code 3.
+struct StartError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void ensure_storage_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw StartError("cannot create storage.dir " + dir + ": " + ec.message());
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw StartError("storage.dir " + dir + " is not writable: " + std::strerror(errno));
+  }
+}
+
+}  // namespace
+
+std::string local_host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+Daemon::Daemon(config::Config cfg)
+    : cfg_(std::move(cfg)),
+      host_(local_host_name()),
+      started_(std::chrono::steady_clock::now()),
+      intake_(io_.get_executor(), cfg_, metrics_, clock_, host_),
+      pipeline_(std::make_unique<core::Pipeline>(cfg_)),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      dispatcher_done_(io_.get_executor()) {
+  describe_metrics();
+}
+
+Daemon::~Daemon() = default;
+
+void Daemon::describe_metrics() {
+  metrics_.describe("events_received_total", "counter", "Events received, by transport.");
+  metrics_.describe("events_rejected_total", "counter", "Events refused, by reason.");
+  metrics_.describe("events_silenced_total", "counter", "Events matched by a silence.");
+  metrics_.describe("events_unrouted_total", "counter", "Events no route matched.");
+  metrics_.describe("notifications_sent_total", "counter", "Notifications delivered.");
+  metrics_.describe("config_reloads_total", "counter", "Config reloads, by result.");
+  metrics_.counter("events_silenced_total");
+  metrics_.counter("events_unrouted_total");
+  metrics_.gauge("build_info", {{"version", ERRALERT_VERSION}}, [] { return 1.0; });
+  metrics_.gauge("pipeline_queue_depth", {}, [this] { return static_cast<double>(intake_.depth()); });
+  metrics_.gauge("http_connections", {},
+                 [this] { return http_ ? static_cast<double>(http_->connections()) : 0.0; });
+}
+
+void Daemon::build_receivers(const config::Config& cfg) {
+  deliver::ReceiverContext ctx{io_.get_executor(), &clock_, &metrics_, cfg.storage.dir, stdout};
+  std::map<std::string, std::unique_ptr<deliver::Receiver>, std::less<>> built;
+  for (const auto& r : cfg.receivers) {
+    built.emplace(r.name, deliver::make_receiver(r, ctx));
+    metrics_.gauge("receiver_queue_depth", {{"receiver", r.name}}, [this, name = r.name] {
+      auto it = receivers_.find(name);
+      return it == receivers_.end() ? 0.0 : static_cast<double>(it->second->queue_depth());
+    });
+  }
+  receivers_ = std::move(built);
+}
+
+void Daemon::start() {
+  ensure_storage_dir(cfg_.storage.dir);
+  build_receivers(cfg_);
+  const auto& s = cfg_.server;
+  std::string where;
+  try {
+    if (s.http.enabled) {
+      where = "http " + s.http.listen;
+      http_ = std::make_unique<net::HttpServer>(io_.get_executor(), s.http, *this);
+      http_->start();
+    }
+    if (!s.unix.path.empty()) {
+      where = "unix " + s.unix.path;
+      unix_stream_ = std::make_unique<net::UnixStreamListener>(
+          io_.get_executor(), s.unix.path, s.unix.mode, cfg_.limits.max_event_bytes, intake_);
+      unix_stream_->start();
+    }
+    if (!s.unix.dgram_path.empty()) {
+      where = "unix datagram " + s.unix.dgram_path;
+      unix_dgram_ = std::make_unique<net::UnixDgramListener>(
+          io_.get_executor(), s.unix.dgram_path, s.unix.mode, cfg_.limits.max_event_bytes, intake_);
+      unix_dgram_->start();
+    }
+  } catch (const std::system_error& e) {  // filesystem_error is one too
+    throw StartError("cannot listen on " + where + ": " + e.code().message());
+  }
+  // Tests and scripts read this line to learn the bound port when listen ends in ":0".
+  spdlog::info("erralertd {} ready: http {}:{} unix {} dgram {} receivers {}", ERRALERT_VERSION,
+               s.http.enabled ? s.http.host : "off", http_ ? http_->port() : 0,
+               s.unix.path.empty() ? "off" : s.unix.path,
+               s.unix.dgram_path.empty() ? "off" : s.unix.dgram_path, receivers_.size());
+}
+
+int Daemon::run() {
+  try {
+    start();
+  } catch (const StartError& e) {
+    spdlog::error("{}", e.what());
+    return kExitRuntime;
+  } catch (const std::exception& e) {
+    spdlog::error("start-up failed: {}", e.what());
+    return kExitRuntime;
+  }
+  dispatcher_running_ = true;
+  asio::co_spawn(io_, dispatch_loop(), asio::detached);
+  asio::co_spawn(io_, handle_signals(), asio::detached);
+  io_.run();
+  return exit_code_;
+}
+
+void Daemon::dispatch(core::Event e) {
+  auto outcome = pipeline_->process(std::move(e), clock_.now_ms());
+  switch (outcome.fate) {
+    case core::Pipeline::Fate::silenced: ++metrics_.counter("events_silenced_total"); return;
+    case core::Pipeline::Fate::unrouted: ++metrics_.counter("events_unrouted_total"); return;
+    case core::Pipeline::Fate::notified: break;
+  }
+  for (auto& n : outcome.notifications) {
+    auto it = receivers_.find(n.receiver);
+    if (it != receivers_.end()) it->second->deliver(std::move(n));
+  }
+}
+
+asio::awaitable<void> Daemon::dispatch_loop() {
+  for (;;) {
+    co_await intake_.events();
+    if (intake_.empty()) break;  // stopping, and nothing is left
+    for (std::size_t i = 0; i < kBatch && !intake_.empty(); ++i) dispatch(intake_.pop());
+    for (auto& [name, r] : receivers_) r->flush();
+    intake_.consumed();
+    if (!intake_.empty()) co_await asio::post(io_, asio::use_awaitable);  // let I/O in
+  }
+  dispatcher_running_ = false;
+  dispatcher_done_.notify();
+}
+
+asio::awaitable<void> Daemon::handle_signals() {
+  for (;;) {
+    auto [ec, sig] = co_await signals_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    if (sig == SIGHUP) {
+      reload();
+      continue;
+    }
+    spdlog::info("received {}; stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    co_await shutdown();
+    co_return;
+  }
+}
+
+asio::awaitable<void> Daemon::shutdown() {
+  if (shutting_down_) co_return;
+  shutting_down_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + cfg_.server.shutdown_timeout;
+  // 1. Stop accepting; let requests in flight finish.
+  if (unix_stream_) unix_stream_->stop();
+  if (unix_dgram_) unix_dgram_->stop();
+  if (http_) co_await http_->stop(deadline);
+  // 2. Run every queued event through the pipeline.
+  intake_.stop();
+  while (dispatcher_running_) co_await dispatcher_done_.wait();
+  // 3. Deliver what can be delivered in time; the rest stays in the spool.
+  for (auto& [name, r] : receivers_) co_await r->drain(deadline);
+  signals_.cancel();
+  spdlog::info("stopped");
+  io_.stop();
+}
+
+void Daemon::reload() {
+  const std::string& path = cfg_.source;
+  try {
+    config::Config next = config::load_config(path);
+    if (next.server.http.listen != cfg_.server.http.listen ||
+        next.server.unix.path != cfg_.server.unix.path ||
+        next.server.unix.dgram_path != cfg_.server.unix.dgram_path) {
+      spdlog::warn("reload: listener addresses changed; they apply after a restart");
+    }
+    auto pipeline = std::make_unique<core::Pipeline>(next);
+    for (auto& [name, r] : receivers_) r->flush();
+    build_receivers(next);
+    pipeline_ = std::move(pipeline);
+    intake_.reconfigure(next);
+    cfg_.defaults = next.defaults;
+    cfg_.receivers = next.receivers;
+    cfg_.routes = next.routes;
+    cfg_.redact = next.redact;
+    cfg_.silences = next.silences;
+    cfg_.limits = next.limits;
+    ++metrics_.counter("config_reloads_total", {{"result", "success"}});
+    spdlog::info("reloaded {}: {} receivers, {} routes", path, next.receivers.size(), next.routes.size());
+  } catch (const config::ConfigError& e) {
+    ++metrics_.counter("config_reloads_total", {{"result", "failure"}});
+    for (const auto& p : e.problems()) spdlog::error("reload: {}", p.to_string());
+    spdlog::error("reload of {} failed; the running config is unchanged", path);
+  } catch (const std::exception& e) {
+    ++metrics_.counter("config_reloads_total", {{"result", "failure"}});
+    spdlog::error("reload of {} failed: {}; the running config is unchanged", path, e.what());
+  }
+}
+
+net::IngestReply Daemon::ingest(std::string_view body, core::BodyFormat format,
+                                std::string_view service_hint) {
+  auto a = intake_.submit_body(body, format, service_hint);
+  return {std::move(a.result), a.queue_full};
+}
+
+std::string Daemon::metrics_text() { return metrics_.render(); }
+
+nlohmann::json Daemon::status() {
+  auto receivers = nlohmann::json::array();
+  for (const auto& r : cfg_.receivers) {
+    auto it = receivers_.find(r.name);
+    if (it == receivers_.end()) continue;
+    receivers.push_back({{"name", r.name},
+                         {"type", r.type},
+                         {"state", it->second->state()},
+                         {"queue_depth", it->second->queue_depth()},
+                         {"last_error", it->second->last_error()}});
+  }
+  const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::steady_clock::now() - started_);
+  return {{"version", ERRALERT_VERSION},
+          {"host", host_},
+          {"uptime_seconds", uptime.count()},
+          {"pipeline_queue_depth", intake_.depth()},
+          {"receivers", receivers},
+          {"groups_open", 0},
+          {"spool_notifications", 0}};
+}
+
+std::vector<std::string> Daemon::not_ready_reasons() {
+  std::vector<std::string> reasons;
+  if (shutting_down_) reasons.push_back("shutting down");
+  if (::access(cfg_.storage.dir.c_str(), W_OK) != 0) reasons.push_back("storage.dir is not writable");
+  for (const auto& [name, r] : receivers_) {
+    if (auto s = r->state(); s != "ready") reasons.push_back("receiver " + name + ": " + s);
+  }
+  return reasons;
+}
+
+}  // namespace erralert::app

@@ -1,0 +1,85 @@
+// Pipeline stages wired in order: silence, route, group.
+#include "erralert/core/pipeline.hpp"
+
+#include <cassert>
+#include <limits>
+#include <utility>
+
+#include "erralert/core/fingerprint.hpp"
+
+namespace erralert::core {
+
+std::string_view to_string(NotificationKind k) {
+  switch (k) {
+    case NotificationKind::first: return "first";
+    case NotificationKind::summary: return "summary";
+    case NotificationKind::digest: return "digest";
+  }
+  return "first";
+}
+
+std::uint64_t Notification::total_count() const {
+  std::uint64_t total = other_count;
+  for (const auto& g : groups) total += g.count;
+  return total;
+}
+
+std::vector<config::Route> effective_routes(const config::Config& cfg) {
+  if (!cfg.routes.empty()) return cfg.routes;
+  config::Route all;
+  all.name = "default";
+  for (const auto& r : cfg.receivers) all.receivers.push_back(r.name);
+  all.group_by = cfg.defaults.group_by;
+  all.dedup = cfg.defaults.dedup;
+  return {all};
+}
+
+Matcher compile_terms(const std::vector<config::MatchTerm>& terms) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(terms.size());
+  for (const auto& t : terms) pairs.emplace_back(t.key, t.value);
+  auto m = compile_matcher(pairs);
+  assert(m && "load_config validates every match term");
+  return std::move(m).value();
+}
+
+Pipeline::Pipeline(const config::Config& cfg) : routes_(effective_routes(cfg)) {
+  compiled_routes_.reserve(routes_.size());
+  for (const auto& r : routes_) compiled_routes_.push_back({&r, compile_terms(r.match)});
+  for (const auto& s : cfg.silences) {
+    silences_.push_back({compile_terms(s.match),
+                         s.until_ms.value_or(std::numeric_limits<std::int64_t>::max())});
+  }
+}
+
+bool Pipeline::silenced(const Event& e, std::int64_t now_ms) const {
+  for (const auto& s : silences_) {
+    if (now_ms < s.until_ms && s.matcher.matches(e)) return true;
+  }
+  return false;
+}
+
+Pipeline::Outcome Pipeline::process(Event e, std::int64_t now_ms) const {
+  Outcome out;
+  if (silenced(e, now_ms)) {
+    out.fate = Fate::silenced;
+    return out;
+  }
+  for (const auto& cr : compiled_routes_) {
+    if (!cr.matcher.matches(e)) continue;
+    const std::string fp = fingerprint(e, cr.route->group_by);
+    for (const auto& receiver : cr.route->receivers) {
+      Notification n;
+      n.kind = NotificationKind::first;
+      n.receiver = receiver;
+      n.route = cr.route->name;
+      n.groups.push_back({fp, 1, e.timestamp_ms, e.timestamp_ms, e});
+      out.notifications.push_back(std::move(n));
+    }
+    if (!cr.route->continue_matching) break;
+  }
+  out.fate = out.notifications.empty() ? Fate::unrouted : Fate::notified;
+  return out;
+}
+
+}  // namespace erralert::core

@@ -1,0 +1,99 @@
+// Console rendering: fields an operator scans for, in a fixed order, one line per group.
+#include "erralert/core/render_console.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "erralert/core/timefmt.hpp"
+#include "erralert/core/utf8.hpp"
+
+namespace erralert::core {
+namespace {
+
+constexpr std::size_t kMaxMessageChars = 300;
+
+/// Quotes `s`, escaping '"', '\\' and control characters so the line stays one line.
+void append_quoted(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+/// Appends `value`, quoted when it holds spaces, quotes or control characters.
+void append_value(std::string& out, std::string_view value) {
+  const bool plain = std::all_of(value.begin(), value.end(), [](unsigned char c) {
+    return c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += value;
+  } else {
+    append_quoted(out, value);
+  }
+}
+
+/// Appends " key=value" unless `value` is empty.
+void append_field(std::string& out, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  out += ' ';
+  out += key;
+  out += '=';
+  append_value(out, value);
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void append_group(std::string& out, const Notification& n, const GroupEntry& g) {
+  const Event& e = g.event;
+  out += format_rfc3339(e.timestamp_ms);
+  out += ' ';
+  out += upper(to_string(e.severity));
+  out += ' ';
+  append_value(out, e.service);
+  append_field(out, "env", e.environment);
+  append_field(out, "method", e.request.method);
+  append_field(out, "route", e.request.route);
+  if (e.status != 0) append_field(out, "status", std::to_string(e.status));
+  append_field(out, "code", e.code);
+  out += " message=";
+  append_quoted(out, truncate_chars(e.message, kMaxMessageChars));
+  append_field(out, "count", std::to_string(g.count));
+  append_field(out, "kind", to_string(n.kind));
+  append_field(out, "trace", e.trace_id);
+  append_field(out, "host", e.host);
+  append_field(out, "fingerprint", g.fingerprint);
+}
+
+}  // namespace
+
+std::string render_console(const Notification& n) {
+  std::string out;
+  if (n.groups.empty()) {
+    out = "digest";
+  } else {
+    append_group(out, n, n.groups.front());
+  }
+  if (n.groups.size() > 1 || n.other_groups != 0) {
+    const std::uint64_t more_groups = n.groups.size() - (n.groups.empty() ? 0 : 1) + n.other_groups;
+    append_field(out, "more_groups", std::to_string(more_groups));
+    append_field(out, "total", std::to_string(n.total_count()));
+  }
+  return out;
+}
+
+}  // namespace erralert::core

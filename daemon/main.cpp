@@ -1,0 +1,89 @@
+// erralertd: parses the command line and wires the parts together; nothing else.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "erralert/app/daemon.hpp"
+#include "erralert/app/logging.hpp"
+#include "erralert/app/send.hpp"
+#include "erralert/config/config.hpp"
+
+namespace {
+
+using namespace erralert;
+
+int check_config(const std::string& path) {
+  try {
+    const auto cfg = config::load_config(path);
+    std::cout << path << ": ok (" << cfg.receivers.size() << " receivers, "
+              << cfg.routes.size() << " routes, " << cfg.silences.size() << " silences)\n";
+    return app::kExitOk;
+  } catch (const config::ConfigError& e) {
+    for (const auto& p : e.problems()) std::cerr << p.to_string() << "\n";
+    return app::kExitInvalid;
+  }
+}
+
+int run_daemon(const std::string& path, const std::string& level) {
+  if (!app::setup_logging(level)) {
+    std::cerr << "erralertd: --log-level must be trace, debug, info, warn or error\n";
+    return app::kExitUsage;
+  }
+  config::Config cfg;
+  try {
+    cfg = config::load_config(path);
+  } catch (const config::ConfigError& e) {
+    for (const auto& p : e.problems()) spdlog::error("{}", p.to_string());
+    return app::kExitInvalid;
+  }
+  return app::Daemon(std::move(cfg)).run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"erralertd: error alerts from your API servers to Discord, Slack and webhooks"};
+  cli.fallthrough();
+  cli.require_subcommand(0, 1);
+  std::string config_path;
+  std::string log_level = "info";
+  cli.add_option("--config,-c", config_path, "configuration file (YAML)");
+  cli.add_option("--log-level", log_level, "trace, debug, info, warn or error");
+
+  auto* run = cli.add_subcommand("run", "run the daemon (the default)");
+  auto* check = cli.add_subcommand("check-config", "validate the configuration and exit");
+  auto* version = cli.add_subcommand("version", "print the version");
+  auto* send = cli.add_subcommand("send", "send one event to a running erralertd");
+  app::SendOptions so;
+  send->add_option("--to", so.to, "http://HOST:PORT or unix:PATH")->required();
+  send->add_option("--service", so.service, "service name");
+  send->add_option("--message", so.message, "what went wrong");
+  send->add_option("--path", so.path, "request path, e.g. /v1/users/42");
+  send->add_option("--method", so.method, "request method, e.g. POST");
+  send->add_option("--status", so.status, "HTTP status 100..599");
+  send->add_option("--code", so.code, "application error code");
+  send->add_option("--severity", so.severity, "debug, info, warning, error or critical");
+  send->add_option("--param", so.params, "request parameter KEY=VALUE (repeatable)");
+  send->add_option("--json", so.json_file, "event JSON file, or - for standard input");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = cli.exit(e);
+    return rc == 0 ? app::kExitOk : app::kExitUsage;
+  }
+
+  if (*version) {
+    std::cout << "erralertd " << ERRALERT_VERSION << "\n";
+    return app::kExitOk;
+  }
+  if (*send) return app::send_event(so, std::cout, std::cerr);
+  if (config_path.empty()) {
+    std::cerr << "erralertd: --config FILE is required\n" << cli.help();
+    return app::kExitUsage;
+  }
+  if (*check) return check_config(config_path);
+  (void)run;
+  return run_daemon(config_path, log_level);
+}

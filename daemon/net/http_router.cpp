@@ -1,0 +1,204 @@
+// The HTTP API: routes, content negotiation, auth and the contract's answers.
+#include "erralert/net/http_router.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+namespace erralert::net {
+namespace {
+
+constexpr std::string_view kEventsPath = "/v1/events";
+constexpr std::string_view kJsonType = "application/json";
+
+Response json_response(http::status status, const nlohmann::json& body, unsigned version,
+                       bool keep_alive) {
+  Response res{status, version};
+  res.set(http::field::content_type, kJsonType);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(keep_alive);
+  res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  res.prepare_payload();
+  return res;
+}
+
+std::string lower_trimmed(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// The body format a Content-Type names; nullopt for one erralert does not take.
+std::optional<core::BodyFormat> body_format(std::string_view content_type) {
+  const std::string media = lower_trimmed(content_type.substr(0, content_type.find(';')));
+  if (media.empty() || media == kJsonType) return core::BodyFormat::json;
+  if (media == "application/x-ndjson" || media == "application/ndjson" ||
+      media == "application/jsonl" || media == "application/x-jsonlines") {
+    return core::BodyFormat::ndjson;
+  }
+  return std::nullopt;
+}
+
+/// Compares without leaking through timing how much of the token was right.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  }
+  return diff == 0;
+}
+
+bool authorized(const http::request_header<>& req, const HttpOptions& opts) {
+  if (opts.token.empty()) return true;
+  const std::string_view auth = req[http::field::authorization];
+  constexpr std::string_view scheme = "Bearer ";
+  if (auth.size() <= scheme.size() || lower_trimmed(auth.substr(0, scheme.size() - 1)) != "bearer" ||
+      auth[scheme.size() - 1] != ' ') {
+    return false;
+  }
+  return same_secret(auth.substr(scheme.size()), opts.token);
+}
+
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
+std::string service_hint(const http::request_header<>& req) {
+  if (auto h = req["X-Erralert-Service"]; !h.empty()) return std::string(h);
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) return {};
+  auto params = url->params();
+  auto it = params.find("service");
+  return it == params.end() ? std::string() : std::string((*it).value);
+}
+
+nlohmann::json errors_json(const core::Errors& errors) {
+  auto out = nlohmann::json::array();
+  for (const auto& e : errors) out.push_back({{"field", e.field}, {"value", e.value}, {"reason", e.reason}});
+  return out;
+}
+
+nlohmann::json rejected_json(const std::vector<core::Rejection>& rejected) {
+  auto out = nlohmann::json::array();
+  for (const auto& r : rejected) out.push_back({{"index", r.index}, {"errors", errors_json(r.errors)}});
+  return out;
+}
+
+Response ingest(const Request& req, HttpApi& api) {
+  const bool keep = req.keep_alive();
+  const unsigned v = req.version();
+  const auto format = body_format(req[http::field::content_type]).value_or(core::BodyFormat::json);
+  if (req.body().empty()) {
+    return error_response(http::status::bad_request, "empty_body", "the body holds no event", v, keep);
+  }
+  IngestReply reply = api.ingest(req.body(), format, service_hint(req));
+  const auto& r = reply.result;
+  if (r.syntax_error) {
+    return error_response(http::status::bad_request, "invalid_json", *r.syntax_error, v, keep);
+  }
+  if (reply.queue_full) {
+    auto res = error_response(http::status::service_unavailable, "queue_full",
+                              "the pipeline queue is full; retry after the delay", v, keep);
+    res.set(http::field::retry_after, "1");
+    return res;
+  }
+  if (r.events.empty()) {
+    const bool too_large = std::any_of(r.rejected.begin(), r.rejected.end(),
+                                       [](const core::Rejection& x) { return x.too_large; });
+    if (too_large) {
+      return error_response(http::status::payload_too_large, "event_too_large",
+                            "an event is over limits.max_event_bytes", v, keep,
+                            rejected_json(r.rejected));
+    }
+    return error_response(http::status::bad_request, "invalid_event", "no valid event in the body",
+                          v, keep, rejected_json(r.rejected));
+  }
+  return json_response(http::status::accepted,
+                       {{"accepted", r.events.size()}, {"rejected", rejected_json(r.rejected)}}, v,
+                       keep);
+}
+
+Response method_not_allowed(const Request& req, std::string_view allow) {
+  auto res = error_response(http::status::method_not_allowed, "method_not_allowed",
+                            "use " + std::string(allow), req.version(), req.keep_alive());
+  res.set(http::field::allow, allow);
+  return res;
+}
+
+}  // namespace
+
+Response error_response(http::status status, std::string_view code, std::string_view message,
+                        unsigned version, bool keep_alive, const nlohmann::json& errors) {
+  return json_response(status, {{"code", code}, {"message", message}, {"errors", errors}}, version,
+                       keep_alive);
+}
+
+std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts) {
+  if (path_of(req.target()) != kEventsPath || req.method() != http::verb::post) return std::nullopt;
+  const unsigned v = req.version();
+  // These answers close the connection: the body that follows is not read.
+  if (!authorized(req, opts)) {
+    auto res = error_response(http::status::unauthorized, "unauthorized",
+                              "Authorization: Bearer <server.http.token> is missing or wrong", v, false);
+    res.set(http::field::www_authenticate, "Bearer realm=\"erralert\"");
+    return res;
+  }
+  const std::string_view type = req[http::field::content_type];
+  if (!body_format(type)) {
+    return error_response(http::status::unsupported_media_type, "unsupported_media_type",
+                          "send application/json or application/x-ndjson", v, false);
+  }
+  if (auto len = req[http::field::content_length]; !len.empty()) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), n);
+    if (ec != std::errc{} || end != len.data() + len.size() || n > opts.max_body_bytes) {
+      return error_response(http::status::payload_too_large, "body_too_large",
+                            "the body is over server.http.max_body_bytes (" +
+                                std::to_string(opts.max_body_bytes) + ")",
+                            v, false);
+    }
+  }
+  return std::nullopt;
+}
+
+Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opts) {
+  const std::string_view path = path_of(req.target());
+  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+  const unsigned v = req.version();
+  const bool keep = req.keep_alive();
+  if (path == kEventsPath) {
+    if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
+    if (auto early = precheck(req, opts)) return std::move(*early);
+    return ingest(req, api);
+  }
+  if (path == "/healthz") {
+    if (!get) return method_not_allowed(req, "GET");
+    return json_response(http::status::ok, {{"status", "ok"}}, v, keep);
+  }
+  if (path == "/readyz") {
+    if (!get) return method_not_allowed(req, "GET");
+    auto reasons = api.not_ready_reasons();
+    if (reasons.empty()) return json_response(http::status::ok, {{"status", "ready"}}, v, keep);
+    return json_response(http::status::service_unavailable,
+                         {{"status", "not_ready"}, {"reasons", reasons}}, v, keep);
+  }
+  if (path == "/metrics") {
+    if (!get) return method_not_allowed(req, "GET");
+    Response res{http::status::ok, v};
+    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    res.keep_alive(keep);
+    res.body() = api.metrics_text();
+    res.prepare_payload();
+    return res;
+  }
+  if (path == "/v1/status") {
+    if (!get) return method_not_allowed(req, "GET");
+    return json_response(http::status::ok, api.status(), v, keep);
+  }
+  return error_response(http::status::not_found, "not_found", "no such endpoint", v, keep);
+}
+
+}  // namespace erralert::net

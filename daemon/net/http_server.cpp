@@ -1,0 +1,180 @@
+// HttpServer: accept loop and keep-alive sessions, a deadline before every network step.
+#include "erralert/net/http_server.hpp"
+
+#include <list>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace erralert::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kMaxConnections = 8192;
+
+/// Logs what went wrong on a connection, ignoring the ordinary ways one ends.
+void fail(const boost::system::error_code& ec, const char* what) {
+  if (ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+      ec == http::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+    return;
+  }
+  spdlog::debug("http: {}: {}", what, ec.message());
+}
+
+/// The answer to a request that could not be parsed; the connection closes after it.
+std::optional<Response> parse_failure_response(const boost::system::error_code& ec) {
+  if (ec == http::error::body_limit) {
+    return error_response(http::status::payload_too_large, "body_too_large",
+                          "the body is over server.http.max_body_bytes", 11, false);
+  }
+  if (ec == http::error::header_limit) {
+    return error_response(http::status::request_header_fields_too_large, "header_too_large",
+                          "request headers are over 16 KiB", 11, false);
+  }
+  const auto& http_errors = boost::system::error_code(http::error::bad_target).category();
+  if (ec.category() == http_errors && ec != http::error::end_of_stream &&
+      ec != http::error::partial_message) {
+    return error_response(http::status::bad_request, "bad_request", "malformed HTTP request", 11, false);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+/// One open connection, so that stop() can close the ones waiting for a next request.
+struct HttpServer::Conn {
+  beast::tcp_stream* stream;
+  bool idle;
+};
+
+HttpServer::HttpServer(const asio::any_io_executor& ex, const config::HttpServer& cfg, HttpApi& api)
+    : ex_(ex),
+      cfg_(cfg),
+      opts_{cfg.max_body_bytes, cfg.token},
+      api_(api),
+      acceptor_(ex),
+      session_ended_(ex) {}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::start() {
+  const tcp::endpoint ep{asio::ip::make_address(cfg_.host), cfg_.port};
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+  asio::co_spawn(ex_, accept_loop(), asio::detached);
+}
+
+asio::awaitable<void> HttpServer::accept_loop() {
+  while (!stopping_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) break;
+      fail(ec, "accept");
+      continue;  // EMFILE and friends: keep serving the connections we have
+    }
+    if (conns_.size() >= kMaxConnections) {
+      spdlog::warn("http: {} connections open; refusing a new one", conns_.size());
+      continue;  // the socket closes as it goes out of scope
+    }
+    socket.set_option(tcp::no_delay(true));
+    asio::co_spawn(ex_, session(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::session(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  auto self = conns_.insert(conns_.end(), Conn{&stream, true});
+  beast::flat_buffer buffer;
+  for (;;) {
+    // Wait for the first bytes of the next request under the idle deadline, then give the
+    // header its own, shorter deadline so a client trickling bytes cannot hold the slot.
+    self->idle = true;
+    if (buffer.size() == 0) {
+      stream.expires_after(cfg_.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+      if (ec || stopping_) {
+        fail(ec, "read");
+        break;
+      }
+      buffer.commit(n);
+    }
+    self->idle = false;
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(opts_.max_body_bytes);
+    stream.expires_after(cfg_.header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    std::optional<Response> res;
+    if (hec) {
+      fail(hec, "read header");
+      res = parse_failure_response(hec);
+    } else {
+      res = precheck(parser.get(), opts_);
+    }
+    if (!res && !hec) {
+      stream.expires_after(cfg_.body_timeout);
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
+      if (bec) {
+        fail(bec, "read body");
+        res = parse_failure_response(bec);
+        if (!res) break;
+      } else {
+        res = handle_request(parser.get(), api_, opts_);
+      }
+    }
+    if (!res) break;
+    if (stopping_) res->keep_alive(false);
+    stream.expires_after(cfg_.body_timeout);
+    auto [wec, wn] = co_await http::async_write(stream, *res, use_tuple);
+    if (wec) {
+      fail(wec, "write");
+      break;
+    }
+    if (!res->keep_alive()) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conns_.erase(self);
+  session_ended_.notify();
+}
+
+asio::awaitable<void> HttpServer::stop(std::chrono::steady_clock::time_point deadline) {
+  stopping_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  for (auto& c : conns_) {
+    if (c.idle) c.stream->cancel();
+  }
+  asio::steady_timer timer(ex_);
+  while (!conns_.empty() && std::chrono::steady_clock::now() < deadline) {
+    // Wake on each ended session, or at the deadline.
+    timer.expires_at(deadline);
+    timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) session_ended_.notify();
+    });
+    co_await session_ended_.wait();
+    timer.cancel();
+  }
+  for (auto& c : conns_) c.stream->socket().close(ignored);
+}
+
+}  // namespace erralert::net

@@ -1,0 +1,161 @@
+// Unix socket ingest. Back-pressure: when the pipeline queue is full, readers stop reading and
+// the kernel's socket buffer holds the rest, so nothing accepted is ever dropped.
+#include "erralert/net/unix_listener.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "erralert/core/ndjson.hpp"
+
+namespace erralert::net {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using stream = asio::local::stream_protocol;
+using dgram = asio::local::datagram_protocol;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+void set_mode(const std::string& path, unsigned mode) {
+  if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0) {
+    throw std::system_error(errno, std::generic_category(), "chmod " + path);
+  }
+}
+
+void remove_socket_file(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_socket(fs::symlink_status(path, ec))) fs::remove(path, ec);
+}
+
+}  // namespace
+
+void prepare_socket_path(const std::string& path) {
+  const fs::path p(path);
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  std::error_code ec;
+  const auto st = fs::symlink_status(p, ec);
+  if (!fs::exists(st)) return;
+  if (!fs::is_socket(st)) {
+    throw std::system_error(std::make_error_code(std::errc::file_exists),
+                            path + " exists and is not a socket");
+  }
+  fs::remove(p);
+}
+
+// ---- stream ----
+
+UnixStreamListener::UnixStreamListener(const asio::any_io_executor& ex, std::string path,
+                                       unsigned mode, std::size_t max_line_bytes, TextSink& sink)
+    : ex_(ex), path_(std::move(path)), mode_(mode), max_line_(max_line_bytes), sink_(sink), acceptor_(ex) {}
+
+UnixStreamListener::~UnixStreamListener() { stop(); }
+
+void UnixStreamListener::start() {
+  prepare_socket_path(path_);
+  acceptor_.open();
+  acceptor_.bind(stream::endpoint(path_));
+  bound_ = true;
+  set_mode(path_, mode_);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(ex_, accept_loop(), asio::detached);
+}
+
+void UnixStreamListener::stop() {
+  stopped_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  for (auto* s : sockets_) s->cancel(ignored);
+  if (bound_) remove_socket_file(path_);
+  bound_ = false;
+}
+
+asio::awaitable<void> UnixStreamListener::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+    if (ec) {
+      spdlog::debug("unix: accept: {}", ec.message());
+      continue;
+    }
+    asio::co_spawn(ex_, session(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> UnixStreamListener::session(stream::socket socket) {
+  auto self = sockets_.insert(sockets_.end(), &socket);
+  core::LineFramer framer(max_line_);
+  std::vector<char> buf(64 * 1024);
+  const auto on_line = [&](std::string_view line, bool overlong) {
+    if (overlong) {
+      sink_.refuse_oversized(max_line_ + 1, "unix");
+    } else {
+      sink_.submit_text(line, "unix");
+    }
+  };
+  while (!stopped_) {
+    if (!sink_.has_space()) co_await sink_.space();
+    if (stopped_) break;
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), use_tuple);
+    if (n > 0) framer.feed(std::string_view(buf.data(), n), on_line);
+    if (ec) break;
+  }
+  framer.finish(on_line);
+  sockets_.erase(self);
+}
+
+// ---- datagram ----
+
+UnixDgramListener::UnixDgramListener(const asio::any_io_executor& ex, std::string path, unsigned mode,
+                                     std::size_t max_event_bytes, TextSink& sink)
+    : ex_(ex), path_(std::move(path)), mode_(mode), max_event_(max_event_bytes), sink_(sink), socket_(ex) {}
+
+UnixDgramListener::~UnixDgramListener() { stop(); }
+
+void UnixDgramListener::start() {
+  prepare_socket_path(path_);
+  socket_.open();
+  socket_.bind(dgram::endpoint(path_));
+  bound_ = true;
+  set_mode(path_, mode_);
+  // Room for bursts from fire-and-forget senders while the pipeline catches up.
+  boost::system::error_code ignored;
+  socket_.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ignored);
+  asio::co_spawn(ex_, receive_loop(), asio::detached);
+}
+
+void UnixDgramListener::stop() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  if (bound_) remove_socket_file(path_);
+  bound_ = false;
+}
+
+asio::awaitable<void> UnixDgramListener::receive_loop() {
+  // One byte more than the limit tells an oversized datagram from one exactly at it.
+  std::vector<char> buf(max_event_ + 1);
+  for (;;) {
+    if (!sink_.has_space()) co_await sink_.space();
+    if (!socket_.is_open()) break;
+    auto [ec, n] = co_await socket_.async_receive(asio::buffer(buf), use_tuple);
+    if (ec == asio::error::operation_aborted || !socket_.is_open()) break;
+    if (ec) continue;
+    if (n > max_event_) {
+      sink_.refuse_oversized(n, "unix_dgram");
+    } else {
+      sink_.submit_text(std::string_view(buf.data(), n), "unix_dgram");
+    }
+  }
+}
+
+}  // namespace erralert::net

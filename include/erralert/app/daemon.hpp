@@ -1,0 +1,81 @@
+// Daemon: owns the io_context and every part of erralertd, and their start and stop order.
+//
+//   config::Config cfg = config::load_config(path);
+//   return app::Daemon(std::move(cfg)).run();   // until SIGTERM or SIGINT; the exit code
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "erralert/app/intake.hpp"
+#include "erralert/app/system_clock.hpp"
+#include "erralert/config/config.hpp"
+#include "erralert/core/metrics.hpp"
+#include "erralert/core/pipeline.hpp"
+#include "erralert/deliver/receiver.hpp"
+#include "erralert/net/http_api.hpp"
+#include "erralert/net/http_server.hpp"
+#include "erralert/net/signal.hpp"
+#include "erralert/net/unix_listener.hpp"
+
+namespace erralert::app {
+
+/// Exit codes of CONTRACT.md section 1.
+enum ExitCode { kExitOk = 0, kExitInvalid = 1, kExitUsage = 2, kExitRuntime = 3 };
+
+class Daemon final : public net::HttpApi {
+ public:
+  explicit Daemon(config::Config cfg);
+  ~Daemon() override;
+
+  /// Binds, serves until SIGTERM or SIGINT, shuts down gracefully. Returns the exit code.
+  int run();
+
+  // net::HttpApi
+  net::IngestReply ingest(std::string_view body, core::BodyFormat format,
+                          std::string_view service_hint) override;
+  std::string metrics_text() override;
+  nlohmann::json status() override;
+  std::vector<std::string> not_ready_reasons() override;
+
+ private:
+  void start();
+  void describe_metrics();
+  void build_receivers(const config::Config& cfg);
+  boost::asio::awaitable<void> dispatch_loop();
+  boost::asio::awaitable<void> handle_signals();
+  boost::asio::awaitable<void> shutdown();
+  void reload();
+  void dispatch(core::Event e);
+
+  config::Config cfg_;
+  boost::asio::io_context io_{1};
+  SystemClock clock_;
+  core::Metrics metrics_;
+  std::string host_;
+  std::chrono::steady_clock::time_point started_;
+  Intake intake_;
+  std::unique_ptr<core::Pipeline> pipeline_;
+  std::map<std::string, std::unique_ptr<deliver::Receiver>, std::less<>> receivers_;
+  std::unique_ptr<net::HttpServer> http_;
+  std::unique_ptr<net::UnixStreamListener> unix_stream_;
+  std::unique_ptr<net::UnixDgramListener> unix_dgram_;
+  boost::asio::signal_set signals_;
+  net::Signal dispatcher_done_;
+  bool dispatcher_running_ = false;
+  bool shutting_down_ = false;
+  int exit_code_ = kExitOk;
+};
+
+/// The machine's host name, for events that name none.
+std::string local_host_name();
+
+}  // namespace erralert::app

@@ -1,0 +1,82 @@
+// Intake: where every transport hands its bytes in; parses, counts, and queues events.
+//
+//   Intake in(ex, cfg, metrics, clock, host);
+//   Intake::BodyAnswer a = in.submit_body(body, core::BodyFormat::json, "payment-api");
+//   if (a.queue_full) reply 503; else reply 202 with a.result.rejected
+//
+// The queue is bounded: HTTP gets 503 when a body does not fit, Unix readers wait for space.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "erralert/config/config.hpp"
+#include "erralert/core/clock.hpp"
+#include "erralert/core/metrics.hpp"
+#include "erralert/core/parse.hpp"
+#include "erralert/net/signal.hpp"
+#include "erralert/net/unix_listener.hpp"
+
+namespace erralert::app {
+
+class Intake final : public net::TextSink {
+ public:
+  Intake(const boost::asio::any_io_executor& ex, const config::Config& cfg, core::Metrics& metrics,
+         const core::Clock& clock, std::string host);
+
+  struct BodyAnswer {
+    core::BodyResult result;
+    bool queue_full = false;  ///< nothing was queued; answer 503
+  };
+
+  /// An HTTP body: every valid event is queued, or none when they do not all fit.
+  BodyAnswer submit_body(std::string_view body, core::BodyFormat format, std::string_view service_hint);
+
+  /// One event text from a Unix socket; a bad one is logged and counted. Callers check
+  /// has_space() first and co_await space() when full.
+  void submit_text(std::string_view text, std::string_view transport) override;
+  void refuse_oversized(std::size_t bytes, std::string_view transport) override;
+
+  bool has_space() const override { return queue_.size() < capacity_; }
+  /// Suspends until the queue has room again (or stop() is called).
+  boost::asio::awaitable<void> space() override;
+
+  // The consumer's side.
+  bool empty() const { return queue_.empty(); }
+  std::size_t depth() const { return queue_.size(); }
+  core::Event pop();
+  boost::asio::awaitable<void> events();
+  /// Called by the consumer after it popped a batch.
+  void consumed() { space_.notify(); }
+
+  /// Picks up defaults and limits of a reloaded config.
+  void reconfigure(const config::Config& cfg);
+  /// Wakes every waiter so that it can see the daemon is stopping.
+  void stop();
+  bool stopping() const { return stopping_; }
+
+ private:
+  core::ParseContext context(std::string_view service_hint) const;
+  void count_rejections(const core::BodyResult& r, std::string_view transport);
+  void warn_refused(std::string_view transport, std::string_view field, std::string_view reason);
+
+  core::ParseContext base_;
+  std::size_t capacity_;
+  core::Metrics& metrics_;
+  const core::Clock& clock_;
+  std::deque<core::Event> queue_;
+  net::Signal ready_;
+  net::Signal space_;
+  bool stopping_ = false;
+  std::uint64_t& rejected_queue_full_;
+  std::int64_t warn_second_ = 0;
+  int warn_count_ = 0;
+  std::uint64_t warn_suppressed_ = 0;
+};
+
+}  // namespace erralert::app

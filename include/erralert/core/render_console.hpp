@@ -1,0 +1,18 @@
+// Console rendering: one readable line per notification, for the `console` receiver.
+//
+//   render_console(n) ==
+//     "2026-11-22T04:49:46Z ERROR payment-api/prod POST /v1/users/{id}/embeddings 502 FEP-SEC-01001"
+//     " \"open AI 연동 오류 : /embeddings\" count=1 route=default trace=4bf9..."
+#pragma once
+
+#include <string>
+
+#include "erralert/core/notification.hpp"
+
+namespace erralert::core {
+
+/// One line, no trailing newline: the first group in full, then how many more groups and events
+/// a digest holds. Control characters in event text are escaped so nothing can forge a line.
+std::string render_console(const Notification& n);
+
+}  // namespace erralert::core

@@ -1,0 +1,57 @@
+// Receiver: where notifications leave erralert (console, Discord, Slack, webhook).
+//
+//   std::unique_ptr<Receiver> r = make_receiver(cfg.receivers[0], ctx);
+//   r->deliver(std::move(notification));   // never blocks; the receiver queues and paces
+//
+// A new platform is one new Receiver in deliver/ and one line in make_receiver.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "erralert/config/config.hpp"
+#include "erralert/core/clock.hpp"
+#include "erralert/core/metrics.hpp"
+#include "erralert/core/notification.hpp"
+
+namespace erralert::deliver {
+
+class Receiver {
+ public:
+  virtual ~Receiver() = default;
+
+  /// The receiver's configured name: the only way it is ever named (its URL is a secret).
+  virtual const std::string& name() const = 0;
+  /// Takes a notification; never blocks and never drops it.
+  virtual void deliver(core::Notification n) = 0;
+  /// Pushes out what deliver() buffered; called after each batch of events.
+  virtual void flush() = 0;
+  /// Notifications accepted and not yet delivered.
+  virtual std::size_t queue_depth() const = 0;
+  /// "ready", or why not ("disabled: webhook deleted (404)"); never contains the URL.
+  virtual std::string state() const = 0;
+  /// Last delivery error, URL-free; empty when none.
+  virtual std::string last_error() const = 0;
+  /// Delivers what can be delivered before `deadline`; what is left stays in the spool.
+  virtual boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) = 0;
+};
+
+/// What every receiver may use.
+struct ReceiverContext {
+  boost::asio::any_io_executor executor;
+  const core::Clock* clock = nullptr;
+  core::Metrics* metrics = nullptr;
+  std::string storage_dir;
+  std::FILE* console = stdout;  ///< where console receivers write
+};
+
+/// Builds the receiver `cfg` describes. Throws std::runtime_error for a type it cannot build.
+std::unique_ptr<Receiver> make_receiver(const config::Receiver& cfg, const ReceiverContext& ctx);
+
+}  // namespace erralert::deliver

@@ -1,0 +1,33 @@
+// HttpApi: what the HTTP front needs from the daemon, so net/ never reaches into app/.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "erralert/core/parse.hpp"
+
+namespace erralert::net {
+
+struct IngestReply {
+  core::BodyResult result;
+  bool queue_full = false;
+};
+
+class HttpApi {
+ public:
+  virtual ~HttpApi() = default;
+  /// Parses and queues a POST /v1/events body.
+  virtual IngestReply ingest(std::string_view body, core::BodyFormat format,
+                             std::string_view service_hint) = 0;
+  /// The Prometheus text of GET /metrics.
+  virtual std::string metrics_text() = 0;
+  /// The JSON of GET /v1/status; never holds a receiver URL.
+  virtual nlohmann::json status() = 0;
+  /// Why the daemon is not ready (empty: ready), for GET /readyz.
+  virtual std::vector<std::string> not_ready_reasons() = 0;
+};
+
+}  // namespace erralert::net

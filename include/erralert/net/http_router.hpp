@@ -1,0 +1,39 @@
+// The HTTP API as socket-free functions: a request in, a response out.
+//
+//   if (auto early = precheck(parser.get(), opts)) write(*early);      // after the headers
+//   else write(handle_request(parser.get(), api, opts));               // after the body
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "erralert/net/http_api.hpp"
+
+namespace erralert::net {
+
+namespace http = boost::beast::http;
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+struct HttpOptions {
+  std::size_t max_body_bytes = 1048576;
+  std::string token;  ///< empty: no Authorization needed
+};
+
+/// Answers that need only the headers: 401, 413 by Content-Length, 415. nullopt: read the body.
+std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts);
+
+/// Answers a complete request.
+Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opts);
+
+/// An error answer in the contract's shape {"code","message","errors"}.
+Response error_response(http::status status, std::string_view code, std::string_view message,
+                        unsigned version, bool keep_alive,
+                        const nlohmann::json& errors = nlohmann::json::array());
+
+}  // namespace erralert::net

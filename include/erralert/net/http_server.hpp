@@ -1,0 +1,55 @@
+// HttpServer: the Beast listener and its sessions; reads, calls the router, writes.
+//
+//   HttpServer srv(ex, cfg.server.http, api);
+//   srv.start();                 // binds; throws std::system_error when it cannot
+//   srv.port();                  // the bound port (useful with port 0)
+//   co_await srv.stop(deadline); // stops accepting, lets requests in flight finish
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "erralert/config/config.hpp"
+#include "erralert/net/http_api.hpp"
+#include "erralert/net/http_router.hpp"
+#include "erralert/net/signal.hpp"
+
+namespace erralert::net {
+
+class HttpServer {
+ public:
+  HttpServer(const boost::asio::any_io_executor& ex, const config::HttpServer& cfg, HttpApi& api);
+  ~HttpServer();
+
+  /// Binds and starts accepting. Throws std::system_error when the address cannot be bound.
+  void start();
+  std::uint16_t port() const { return port_; }
+  /// Stops accepting, closes idle connections, and waits (until `deadline`) for the others.
+  boost::asio::awaitable<void> stop(std::chrono::steady_clock::time_point deadline);
+
+  /// Connections open now.
+  std::size_t connections() const { return conns_.size(); }
+
+ private:
+  struct Conn;
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+
+  boost::asio::any_io_executor ex_;
+  config::HttpServer cfg_;
+  HttpOptions opts_;
+  HttpApi& api_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::list<Conn> conns_;
+  bool stopping_ = false;
+  Signal session_ended_;
+};
+
+}  // namespace erralert::net

@@ -1,0 +1,25 @@
+// Signal: a wake-up for coroutines on one io_context thread (a condition variable without locks).
+//
+//   Signal s(ex);
+//   co_await s.wait();   // in the consumer
+//   s.notify();          // in the producer; wakes every current waiter
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace erralert::net {
+
+class Signal {
+ public:
+  explicit Signal(const boost::asio::any_io_executor& ex);
+  /// Suspends until the next notify() (callers re-check their condition after it).
+  boost::asio::awaitable<void> wait();
+  void notify();
+
+ private:
+  boost::asio::steady_timer timer_;
+};
+
+}  // namespace erralert::net

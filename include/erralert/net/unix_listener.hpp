@@ -1,0 +1,79 @@
+// Unix socket ingest: a stream socket (NDJSON, no answers) and a datagram socket (one event each).
+//
+//   UnixStreamListener s(ex, "/run/erralert/ingest.sock", 0660, 65536, sink);
+//   s.start();          // binds, sets the mode; throws std::system_error when it cannot
+//   s.stop();           // closes and removes the socket file
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/local/datagram_protocol.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+namespace erralert::net {
+
+/// Where Unix listeners hand event texts; the daemon's intake implements it.
+class TextSink {
+ public:
+  virtual ~TextSink() = default;
+  virtual bool has_space() const = 0;
+  /// Suspends until has_space() or the daemon stops.
+  virtual boost::asio::awaitable<void> space() = 0;
+  virtual void submit_text(std::string_view text, std::string_view transport) = 0;
+  /// Counts and logs an event that was over the size limit, whose bytes were never kept.
+  virtual void refuse_oversized(std::size_t bytes, std::string_view transport) = 0;
+};
+
+/// Creates the socket's directory when missing and removes a stale socket file at `path`.
+/// Throws std::system_error when `path` exists and is not a socket.
+void prepare_socket_path(const std::string& path);
+
+class UnixStreamListener {
+ public:
+  UnixStreamListener(const boost::asio::any_io_executor& ex, std::string path, unsigned mode,
+                     std::size_t max_line_bytes, TextSink& sink);
+  ~UnixStreamListener();
+  void start();
+  void stop();
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> session(boost::asio::local::stream_protocol::socket socket);
+
+  boost::asio::any_io_executor ex_;
+  std::string path_;
+  unsigned mode_;
+  std::size_t max_line_;
+  TextSink& sink_;
+  boost::asio::local::stream_protocol::acceptor acceptor_;
+  std::list<boost::asio::local::stream_protocol::socket*> sockets_;
+  bool bound_ = false;
+  bool stopped_ = false;
+};
+
+class UnixDgramListener {
+ public:
+  UnixDgramListener(const boost::asio::any_io_executor& ex, std::string path, unsigned mode,
+                    std::size_t max_event_bytes, TextSink& sink);
+  ~UnixDgramListener();
+  void start();
+  void stop();
+
+ private:
+  boost::asio::awaitable<void> receive_loop();
+
+  boost::asio::any_io_executor ex_;
+  std::string path_;
+  unsigned mode_;
+  std::size_t max_event_;
+  TextSink& sink_;
+  boost::asio::local::datagram_protocol::socket socket_;
+  bool bound_ = false;
+};
+
+}  // namespace erralert::net

@@ -1,0 +1,186 @@
+// The HTTP API answered without sockets: a fake daemon behind net::HttpApi.
+#include "erralert/net/http_router.hpp"
+
+#include <gtest/gtest.h>
+
+namespace erralert::net {
+namespace {
+
+class FakeApi : public HttpApi {
+ public:
+  IngestReply ingest(std::string_view body, core::BodyFormat format, std::string_view hint) override {
+    last_body = std::string(body);
+    last_format = format;
+    last_hint = std::string(hint);
+    core::ParseContext ctx;
+    ctx.transport_service = last_hint;
+    IngestReply r{core::parse_body(body, format, ctx), queue_full};
+    return r;
+  }
+  std::string metrics_text() override { return "erralert_x 1\n"; }
+  nlohmann::json status() override { return {{"receivers", nlohmann::json::array()}}; }
+  std::vector<std::string> not_ready_reasons() override { return not_ready; }
+
+  std::string last_body, last_hint;
+  core::BodyFormat last_format = core::BodyFormat::json;
+  bool queue_full = false;
+  std::vector<std::string> not_ready;
+};
+
+Request post(std::string target, std::string body, std::string type = "application/json") {
+  Request req{http::verb::post, target, 11};
+  if (!type.empty()) req.set(http::field::content_type, type);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+nlohmann::json body_of(const Response& res) { return nlohmann::json::parse(res.body()); }
+
+TEST(HttpRouter, AcceptsOneEventWith202) {
+  FakeApi api;
+  auto res = handle_request(post("/v1/events", R"({"service":"a","message":"m"})"), api, {});
+  EXPECT_EQ(res.result(), http::status::accepted);
+  EXPECT_EQ(body_of(res), (nlohmann::json{{"accepted", 1}, {"rejected", nlohmann::json::array()}}));
+}
+
+TEST(HttpRouter, ListsRejectedIndexesOfABatch) {
+  FakeApi api;
+  auto res = handle_request(
+      post("/v1/events", R"([{"service":"a","message":"m"},{"service":"a"},{"service":"a","message":"n"}])"),
+      api, {});
+  ASSERT_EQ(res.result(), http::status::accepted);
+  auto j = body_of(res);
+  EXPECT_EQ(j["accepted"], 2);
+  ASSERT_EQ(j["rejected"].size(), 1u);
+  EXPECT_EQ(j["rejected"][0]["index"], 1);
+  EXPECT_EQ(j["rejected"][0]["errors"][0]["field"], "message");
+}
+
+TEST(HttpRouter, MalformedJsonIs400SayingWhere) {
+  FakeApi api;
+  auto res = handle_request(post("/v1/events", R"({"service":"a",)"), api, {});
+  EXPECT_EQ(res.result(), http::status::bad_request);
+  auto j = body_of(res);
+  EXPECT_EQ(j["code"], "invalid_json");
+  EXPECT_NE(j["message"].get<std::string>().find("byte"), std::string::npos);
+  EXPECT_TRUE(j["errors"].is_array());
+}
+
+TEST(HttpRouter, NothingValidIs400WithEveryError) {
+  FakeApi api;
+  auto res = handle_request(post("/v1/events", R"([{"message":"m"},{"service":"a"}])"), api, {});
+  EXPECT_EQ(res.result(), http::status::bad_request);
+  auto j = body_of(res);
+  EXPECT_EQ(j["code"], "invalid_event");
+  EXPECT_EQ(j["errors"].size(), 2u);
+}
+
+TEST(HttpRouter, NdjsonByContentType) {
+  FakeApi api;
+  auto res = handle_request(post("/v1/events", "{\"service\":\"a\",\"message\":\"m\"}\n{\"service\":\"a\",\"message\":\"n\"}\n",
+                                 "application/x-ndjson"),
+                            api, {});
+  EXPECT_EQ(res.result(), http::status::accepted);
+  EXPECT_EQ(api.last_format, core::BodyFormat::ndjson);
+  EXPECT_EQ(body_of(res)["accepted"], 2);
+}
+
+TEST(HttpRouter, OtherContentTypeIs415) {
+  FakeApi api;
+  auto res = handle_request(post("/v1/events", "service=a", "application/x-www-form-urlencoded"), api, {});
+  EXPECT_EQ(res.result(), http::status::unsupported_media_type);
+  EXPECT_EQ(body_of(res)["code"], "unsupported_media_type");
+  EXPECT_TRUE(api.last_body.empty()) << "a refused body never reaches the pipeline";
+}
+
+TEST(HttpRouter, JsonWithCharsetIsJson) {
+  FakeApi api;
+  auto res = handle_request(post("/v1/events", R"({"service":"a","message":"m"})",
+                                 "Application/JSON; charset=utf-8"),
+                            api, {});
+  EXPECT_EQ(res.result(), http::status::accepted);
+}
+
+TEST(HttpRouter, TokenIsRequiredWhenConfigured) {
+  FakeApi api;
+  HttpOptions opts{1024, "s3cret"};
+  auto req = post("/v1/events", R"({"service":"a","message":"m"})");
+  EXPECT_EQ(handle_request(req, api, opts).result(), http::status::unauthorized);
+  req.set(http::field::authorization, "Bearer wrong!");
+  EXPECT_EQ(handle_request(req, api, opts).result(), http::status::unauthorized);
+  req.set(http::field::authorization, "Bearer s3cre");
+  EXPECT_EQ(handle_request(req, api, opts).result(), http::status::unauthorized);
+  req.set(http::field::authorization, "Basic s3cret");
+  EXPECT_EQ(handle_request(req, api, opts).result(), http::status::unauthorized);
+  req.set(http::field::authorization, "Bearer s3cret");
+  EXPECT_EQ(handle_request(req, api, opts).result(), http::status::accepted);
+}
+
+TEST(HttpRouter, ContentLengthOverTheLimitIs413BeforeTheBody) {
+  HttpOptions opts{100, ""};
+  Request req{http::verb::post, "/v1/events", 11};
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::content_length, "101");
+  auto res = precheck(req, opts);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result(), http::status::payload_too_large);
+  EXPECT_FALSE(res->keep_alive());
+  req.set(http::field::content_length, "100");
+  EXPECT_FALSE(precheck(req, opts));
+}
+
+TEST(HttpRouter, ServiceFromHeaderThenQuery) {
+  FakeApi api;
+  auto req = post("/v1/events?service=from-query", R"({"message":"m"})");
+  EXPECT_EQ(handle_request(req, api, {}).result(), http::status::accepted);
+  EXPECT_EQ(api.last_hint, "from-query");
+  req.set("X-Erralert-Service", "from-header");
+  handle_request(req, api, {});
+  EXPECT_EQ(api.last_hint, "from-header");
+}
+
+TEST(HttpRouter, QueueFullIs503WithRetryAfter) {
+  FakeApi api;
+  api.queue_full = true;
+  auto res = handle_request(post("/v1/events", R"({"service":"a","message":"m"})"), api, {});
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  EXPECT_EQ(res[http::field::retry_after], "1");
+  EXPECT_EQ(body_of(res)["code"], "queue_full");
+}
+
+TEST(HttpRouter, HealthReadyMetricsStatus) {
+  FakeApi api;
+  Request get{http::verb::get, "/healthz", 11};
+  auto res = handle_request(get, api, {});
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(body_of(res), (nlohmann::json{{"status", "ok"}}));
+
+  get.target("/readyz");
+  EXPECT_EQ(handle_request(get, api, {}).result(), http::status::ok);
+  api.not_ready = {"receiver x: disabled"};
+  res = handle_request(get, api, {});
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  EXPECT_EQ(body_of(res)["reasons"][0], "receiver x: disabled");
+
+  get.target("/metrics");
+  res = handle_request(get, api, {});
+  EXPECT_EQ(res.body(), "erralert_x 1\n");
+  EXPECT_NE(std::string(res[http::field::content_type]).find("text/plain"), std::string::npos);
+
+  get.target("/v1/status");
+  EXPECT_TRUE(body_of(handle_request(get, api, {})).contains("receivers"));
+}
+
+TEST(HttpRouter, UnknownPathIs404AndWrongMethodIs405) {
+  FakeApi api;
+  Request get{http::verb::get, "/nope", 11};
+  EXPECT_EQ(handle_request(get, api, {}).result(), http::status::not_found);
+  get.target("/v1/events");
+  auto res = handle_request(get, api, {});
+  EXPECT_EQ(res.result(), http::status::method_not_allowed);
+  EXPECT_EQ(res[http::field::allow], "POST");
+}
+
+}  // namespace
+}  // namespace erralert::net
