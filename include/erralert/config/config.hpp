@@ -78,6 +78,10 @@ struct Receiver {
   std::vector<RateWindow> rate_limit;  ///< the type's safe default when not configured
   Duration max_delay{std::chrono::seconds(30)};
   Duration timeout{std::chrono::seconds(10)};  ///< per delivery attempt
+  /// `retry: {initial, max, give_up_after}`: backoff after 5xx, timeouts and network errors.
+  Duration retry_initial{std::chrono::seconds(1)};
+  Duration retry_max{std::chrono::minutes(5)};
+  Duration retry_for{std::chrono::hours(24)};
 };
 
 struct Route {
@@ -91,7 +95,7 @@ struct Route {
 
 struct Redact {
   std::vector<std::string> keys;      ///< added to the built-in list
-  std::vector<std::string> patterns;  ///< ECMAScript regexes, validated at load
+  std::vector<std::string> patterns;  ///< RE2 regexes, validated at load
 };
 
 struct Silence {
@@ -142,6 +146,9 @@ class ConfigError : public std::runtime_error {
 };
 
 /// Reads, expands (${VAR}, url_file) and validates a config file. Throws ConfigError.
+/// Every scalar may use ${VAR} (an unset VAR is an error), ${VAR:-fallback} (also used when VAR
+/// is empty) and $$ for a literal "$"; a "$" before anything else stays as written.
+/// Problems name keys and variables, never a URL or token.
 Config load_config(const std::string& path);
 
 /// Same, from text already in memory; `file` names it in problems. `env` looks up ${VAR}.
