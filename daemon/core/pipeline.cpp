@@ -24,16 +24,6 @@ std::uint64_t Notification::total_count() const {
   return total;
 }
 
-std::vector<config::Route> effective_routes(const config::Config& cfg) {
-  if (!cfg.routes.empty()) return cfg.routes;
-  config::Route all;
-  all.name = "default";
-  for (const auto& r : cfg.receivers) all.receivers.push_back(r.name);
-  all.group_by = cfg.defaults.group_by;
-  all.dedup = cfg.defaults.dedup;
-  return {all};
-}
-
 Matcher compile_terms(const std::vector<config::MatchTerm>& terms) {
   std::vector<std::pair<std::string, std::string>> pairs;
   pairs.reserve(terms.size());
@@ -43,7 +33,7 @@ Matcher compile_terms(const std::vector<config::MatchTerm>& terms) {
   return std::move(m).value();
 }
 
-Pipeline::Pipeline(const config::Config& cfg) : routes_(effective_routes(cfg)) {
+Pipeline::Pipeline(const config::Config& cfg) : routes_(cfg.routes) {
   compiled_routes_.reserve(routes_.size());
   for (const auto& r : routes_) compiled_routes_.push_back({&r, compile_terms(r.match)});
   for (const auto& s : cfg.silences) {

@@ -51,9 +51,6 @@ class Pipeline {
   std::vector<CompiledSilence> silences_;
 };
 
-/// The routes of `cfg`, or when it has none, one route named "default" to every receiver.
-std::vector<config::Route> effective_routes(const config::Config& cfg);
-
 /// The compiled matcher of config match terms, already validated at load.
 Matcher compile_terms(const std::vector<config::MatchTerm>& terms);
 

@@ -1,0 +1,142 @@
+// Spool: one JSON file per notification, written to a temp name and renamed into place.
+#include "erralert/store/spool.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace erralert::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json to_json(const SpoolEntry& e) {
+  return {{"kind", e.kind},         {"route", e.route},       {"count", e.count},
+          {"body", e.body},         {"created_ms", e.created_ms}, {"attempts", e.attempts},
+          {"next_attempt_ms", e.next_attempt_ms}};
+}
+
+std::optional<SpoolEntry> from_json(const nlohmann::json& j, std::string id) {
+  if (!j.is_object() || !j.contains("body") || !j["body"].is_string()) return std::nullopt;
+  SpoolEntry e;
+  e.id = std::move(id);
+  e.kind = j.value("kind", "first");
+  e.route = j.value("route", "");
+  e.count = j.value("count", std::uint64_t{1});
+  e.body = j["body"].get<std::string>();
+  e.created_ms = j.value("created_ms", std::int64_t{0});
+  e.attempts = j.value("attempts", 0u);
+  e.next_attempt_ms = j.value("next_attempt_ms", std::int64_t{0});
+  e.persisted = true;
+  return e;
+}
+
+/// Writes `data` to `path` fully, or says why not.
+bool write_all(const std::string& path, const std::string& data, int flags, std::string* error) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (error) *error = std::strerror(errno);
+    return false;
+  }
+  std::size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (error) *error = std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    if (error) *error = std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string spool_dir_for(const std::string& storage_dir, const std::string& receiver_name) {
+  std::string safe;
+  for (char c : receiver_name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    safe += ok ? c : '_';
+  }
+  if (safe.empty() || safe == "." || safe == "..") safe = "_" + safe;
+  return (fs::path(storage_dir) / "spool" / safe).string();
+}
+
+Spool::Spool(std::string dir) : dir_(std::move(dir)) { fs::create_directories(dir_); }
+
+std::vector<SpoolEntry> Spool::load() {
+  std::vector<SpoolEntry> out;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(dir_, ec)) {
+    if (!f.is_regular_file() || f.path().extension() != ".json") continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    auto entry = from_json(nlohmann::json::parse(text, nullptr, false), f.path().filename().string());
+    if (!entry) {
+      fs::rename(f.path(), fs::path(f.path()).concat(".bad"), ec);
+      continue;
+    }
+    out.push_back(std::move(*entry));
+  }
+  // Names are "<created_ms>-<seq>.json" with fixed widths, so name order is age order.
+  std::sort(out.begin(), out.end(), [](const SpoolEntry& a, const SpoolEntry& b) { return a.id < b.id; });
+  size_ = out.size();
+  if (!out.empty()) seq_ = out.size();
+  return out;
+}
+
+bool Spool::write(const SpoolEntry& e, std::string* error) {
+  const std::string final_path = dir_ + "/" + e.id;
+  const std::string tmp_path = final_path + ".tmp";
+  if (!write_all(tmp_path, to_json(e).dump(), O_WRONLY | O_CREAT | O_TRUNC, error)) {
+    ::unlink(tmp_path.c_str());
+    return false;
+  }
+  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
+    if (error) *error = std::strerror(errno);
+    ::unlink(tmp_path.c_str());
+    return false;
+  }
+  return true;
+}
+
+SpoolEntry Spool::add(SpoolEntry e, std::string* error) {
+  char name[64];
+  std::snprintf(name, sizeof name, "%015lld-%09llu.json", static_cast<long long>(e.created_ms),
+                static_cast<unsigned long long>(++seq_ % 1000000000ULL));
+  e.id = name;
+  e.persisted = write(e, error);
+  if (e.persisted) ++size_;
+  return e;
+}
+
+void Spool::update(const SpoolEntry& e) {
+  if (e.persisted) write(e, nullptr);
+}
+
+void Spool::remove(const SpoolEntry& e) {
+  if (!e.persisted) return;
+  if (::unlink((dir_ + "/" + e.id).c_str()) == 0 && size_ > 0) --size_;
+}
+
+bool append_dead_letter(const std::string& storage_dir, const nlohmann::json& record, std::string* error) {
+  const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return write_all(storage_dir + "/dead-letter.jsonl", line, O_WRONLY | O_CREAT | O_APPEND, error);
+}
+
+}  // namespace erralert::store

@@ -1,0 +1,66 @@
+// Spool: notifications on disk from before their first attempt until a 2xx, so a crash or a
+// restart loses none; and the dead-letter file for what a platform refused for good.
+//
+//   Spool spool(storage_dir + "/spool/ops-discord");
+//   for (auto& e : spool.load()) queue.push_back(e);        // after a restart
+//   SpoolEntry e = spool.add(payload, now);                  // before the first attempt
+//   spool.remove(e);                                         // after a 2xx
+//   append_dead_letter(storage_dir, record_json);            // after a permanent refusal
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace erralert::store {
+
+struct SpoolEntry {
+  std::string id;            ///< file name within the spool directory
+  std::string kind;          ///< first | summary | digest
+  std::string route;
+  std::uint64_t count = 0;   ///< events the notification accounts for
+  std::string body;          ///< the rendered request body
+  std::int64_t created_ms = 0;
+  unsigned attempts = 0;     ///< failed attempts so far
+  std::int64_t next_attempt_ms = 0;
+  bool persisted = false;    ///< false when the disk refused it (it is still delivered from memory)
+};
+
+class Spool {
+ public:
+  /// Creates `dir` when missing. Throws std::filesystem::filesystem_error when it cannot.
+  explicit Spool(std::string dir);
+
+  /// Every notification left by an earlier run, oldest first. Unreadable files are renamed
+  /// to *.bad and skipped.
+  std::vector<SpoolEntry> load();
+  /// Writes a new entry (atomically: temp file, then rename). On a write error the entry comes
+  /// back with persisted = false and `error` says why.
+  SpoolEntry add(SpoolEntry entry, std::string* error = nullptr);
+  /// Records attempts and next_attempt_ms, so a restart resumes the backoff.
+  void update(const SpoolEntry& entry);
+  void remove(const SpoolEntry& entry);
+  /// Notifications on disk now.
+  std::size_t size() const { return size_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  bool write(const SpoolEntry& entry, std::string* error);
+
+  std::string dir_;
+  std::uint64_t seq_ = 0;
+  std::size_t size_ = 0;
+};
+
+/// Appends one JSON line to `storage_dir`/dead-letter.jsonl. Returns false (with `error`) when
+/// the disk refuses.
+bool append_dead_letter(const std::string& storage_dir, const nlohmann::json& record,
+                        std::string* error = nullptr);
+
+/// A directory-safe form of a receiver name.
+std::string spool_dir_for(const std::string& storage_dir, const std::string& receiver_name);
+
+}  // namespace erralert::store
