@@ -112,6 +112,8 @@ void Daemon::start() {
           io_.get_executor(), s.unix.dgram_path, s.unix.mode, cfg_.limits.max_event_bytes, intake_);
       unix_dgram_->start();
     }
+  } catch (const boost::system::system_error& e) {  // Asio's bind, listen, open
+    throw StartError("cannot listen on " + where + ": " + e.code().message());
   } catch (const std::system_error& e) {  // filesystem_error is one too
     throw StartError("cannot listen on " + where + ": " + e.code().message());
   }

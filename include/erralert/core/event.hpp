@@ -18,7 +18,8 @@ enum class Severity { debug = 0, info = 1, warning = 2, error = 3, critical = 4 
 
 /// "debug", "info", "warning", "error", "critical".
 std::string_view to_string(Severity s);
-/// Parses a severity name; also takes "warn", "err", "crit", "fatal" and any letter case.
+/// Parses a severity name; also takes "warn", "err", "crit", "fatal", "trace" (as debug) and
+/// any letter case.
 std::optional<Severity> parse_severity(std::string_view name);
 
 struct Request {
@@ -63,11 +64,24 @@ struct Event {
   nlohmann::json extra = nlohmann::json::object();   ///< unknown fields, kept and shown nowhere
 };
 
-/// The event as JSON in the contract's shape (fields that are empty or absent are left out).
-nlohmann::json to_json(const Event& e);
+/// The event as JSON in the contract's shape (fields that are empty or absent are left out;
+/// `request.route` included, `timestamp` as RFC 3339). `extra` is left out unless
+/// `include_extra`, which puts the unknown fields back at the top level as they were sent, so
+/// that parse_event(to_json(e, true), ctx) reads the same event again (for storage, not for
+/// display; fuzz_parse_body checks the round trip).
+nlohmann::json to_json(const Event& e, bool include_extra = false);
 
 /// The value of a dotted field path ("service", "request.route", "tags.team", "status") as
 /// text, or nullopt when the event has no such field. Used by routes, silences and group_by.
+/// Empty strings and status 0 count as absent; `timestamp` is RFC 3339; JSON values inside
+/// params, headers (names case-insensitive), tags and extra are reached by dotted keys and
+/// non-strings come back as compact JSON; an unknown top-level name is looked up in `extra`.
 std::optional<std::string> field_value(const Event& e, std::string_view path);
+
+/// RFC 3339 to epoch milliseconds: "2026-11-22T04:49:46Z", "...46.123+00:00", "...46+0900",
+/// 't'/'z'/' ' accepted as RFC 3339 allows; fractions past milliseconds are truncated.
+/// nullopt for anything else, including impossible dates and years outside 0000..9999.
+/// (Formatting is format_rfc3339 in timefmt.hpp.)
+std::optional<std::int64_t> parse_timestamp(std::string_view text);
 
 }  // namespace erralert::core

@@ -3,6 +3,21 @@
 //   ParseContext ctx{.default_service = "api", .host = "web-3", .now_ms = now};
 //   BodyResult r = parse_body(body, BodyFormat::json, ctx);
 //   // r.events go down the pipeline; r.rejected become the 202's "rejected" list.
+//
+// Rules beyond CONTRACT.md section 3 (parse.cpp has the details):
+// - A JSON null counts as an absent field (Jackson and friends write nulls); so does "" for the
+//   optional strings host, environment, trace_id and request.* (defaults then apply).
+// - Aliases: the canonical name wins (status over statusCode, trace_id over traceId,
+//   request.method over a top-level method, request.path over a top-level path); an alias that
+//   lost stays in `extra`. `message` falls back to `reason`, then to Spring's `error` string,
+//   when absent or "". errors[] entries also take `message`/`defaultMessage` for reason and
+//   `rejectedValue` for value; `errors` may be an object of field -> messages (DRF, Rails).
+//   request.query may be an object (Express's req.query), kept as "k=v&k2=v2".
+// - Caps, by truncation with "…": message 8 KiB, detail and exception.stacktrace 16 KiB.
+//   FieldError::value is at most 64 characters.
+// - JSON nested deeper than 64 levels is refused before parsing (an array body allows one more
+//   level for itself), so no input can exhaust the stack.
+// - Unknown top-level fields go to Event::extra; unknown request fields to extra["request"].
 #pragma once
 
 #include <cstddef>
@@ -40,7 +55,7 @@ Result<Event> parse_event_text(std::string_view text, const ParseContext& ctx);
 enum class BodyFormat { json, ndjson };
 
 /// Why one event of a body was refused; `index` is its position in the array or its
-/// 0-based position among the body's non-blank NDJSON lines.
+/// 0-based position among the body's non-blank NDJSON lines (a lone object is index 0).
 struct Rejection {
   std::size_t index = 0;
   Errors errors;
@@ -51,12 +66,17 @@ struct BodyResult {
   std::vector<Event> events;
   std::vector<Rejection> rejected;
   /// Set when the body as a whole is not JSON (json format only): says where, e.g.
-  /// "syntax error at byte 17: unexpected '}'". Then events and rejected are empty.
+  /// "syntax error at byte 17: unexpected '}'" (0-based offset of the offending byte; the body's
+  /// size for a premature end), or "nested deeper than 64 levels at byte N", or an empty body.
+  /// Then events and rejected are empty. A top-level scalar is instead one Rejection, index 0.
   std::optional<std::string> syntax_error;
   std::size_t total() const { return events.size() + rejected.size(); }
 };
 
-/// A POST /v1/events body: one object, an array of objects, or NDJSON.
+/// A POST /v1/events body: one object, an array of objects, or NDJSON. Invalid UTF-8 is
+/// repaired first (only when present). A lone object over ctx.max_event_bytes, an array element
+/// over it (measured only when the whole body is over it) or such an NDJSON line is a Rejection
+/// with too_large; a bad NDJSON line is a Rejection and the other lines go on.
 BodyResult parse_body(std::string_view body, BodyFormat format, const ParseContext& ctx);
 
 }  // namespace erralert::core

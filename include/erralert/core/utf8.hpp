@@ -13,7 +13,8 @@ namespace erralert::core {
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 
-/// `s` with every ill-formed sequence replaced by U+FFFD; valid input comes back unchanged.
+/// `s` with every ill-formed sequence replaced by U+FFFD, one per maximal subpart (Unicode
+/// 3.9, "U+FFFD substitution of maximal subparts", as browsers do); valid input comes back unchanged.
 std::string repair_utf8(std::string_view s);
 
 /// Number of code points in valid UTF-8 `s`.
@@ -23,7 +24,8 @@ std::size_t count_chars(std::string_view s);
 std::string truncate_chars(std::string_view s, std::size_t max_chars);
 
 /// At most `max_bytes` bytes of valid UTF-8 `s`, cut on a character boundary; when cut, the
-/// result ends with "…" (3 bytes) and is still within `max_bytes`.
+/// result ends with "…" (3 bytes) and is still within `max_bytes` (below 3 bytes no "…" fits:
+/// a plain cut).
 std::string truncate_bytes(std::string_view s, std::size_t max_bytes);
 
 }  // namespace erralert::core

@@ -1,0 +1,260 @@
+// The event value: severity names, RFC 3339 parsing, its JSON shape and dotted field look-up.
+#include "erralert/core/event.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <utility>
+
+#include "erralert/core/timefmt.hpp"
+
+namespace erralert::core {
+namespace {
+
+using json = nlohmann::json;
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return lower(x) == lower(y);
+         });
+}
+
+/// Reads exactly `n` digits at `s[pos]`, advancing `pos`; -1 when they are not all digits.
+int read_digits(std::string_view s, std::size_t& pos, std::size_t n) {
+  if (pos + n > s.size()) return -1;
+  int v = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = s[pos + i];
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  pos += n;
+  return v;
+}
+
+bool expect(std::string_view s, std::size_t& pos, std::string_view chars) {
+  if (pos >= s.size() || chars.find(s[pos]) == std::string_view::npos) return false;
+  ++pos;
+  return true;
+}
+
+/// "Z" or "+hh:mm" / "-hhmm" at `s[pos]` to an offset in minutes; nullopt when malformed.
+std::optional<int> read_offset(std::string_view s, std::size_t& pos) {
+  if (expect(s, pos, "Zz")) return 0;
+  if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return std::nullopt;
+  const int sign = s[pos++] == '-' ? -1 : 1;
+  const int hh = read_digits(s, pos, 2);
+  if (pos < s.size() && s[pos] == ':') ++pos;
+  const int mm = read_digits(s, pos, 2);
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return std::nullopt;
+  return sign * (hh * 60 + mm);
+}
+
+/// Milliseconds from a fraction ".123456" at `s[pos]` (none: 0); nullopt when '.' has no digits.
+std::optional<int> read_fraction(std::string_view s, std::size_t& pos) {
+  if (pos >= s.size() || (s[pos] != '.' && s[pos] != ',')) return 0;
+  ++pos;
+  int ms = 0;
+  std::size_t digits = 0;
+  for (; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, ++digits) {
+    if (digits < 3) ms = ms * 10 + (s[pos] - '0');
+  }
+  if (digits == 0) return std::nullopt;
+  for (std::size_t i = digits; i < 3; ++i) ms *= 10;
+  return ms;
+}
+
+/// Text of a JSON value for field_value: strings as they are, other scalars and containers as
+/// compact JSON; null, "", {} and [] are absent.
+std::optional<std::string> text_of(const json& j) {
+  if (j.is_null() || (j.is_structured() && j.empty())) return std::nullopt;
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    return s.empty() ? std::nullopt : std::optional<std::string>(s);
+  }
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<std::string> text_of(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+/// The member of object `j` named `key`, exactly or (when `any_case`) ignoring letter case.
+const json* member(const json& j, std::string_view key, bool any_case) {
+  if (!j.is_object()) return nullptr;
+  if (auto it = j.find(key); it != j.end()) return &*it;
+  if (!any_case) return nullptr;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (iequals(it.key(), key)) return &*it;
+  }
+  return nullptr;
+}
+
+/// Follows a dotted `path` into `j`; a key that itself holds dots is tried whole first.
+std::optional<std::string> lookup(const json& j, std::string_view path, bool any_case = false) {
+  if (path.empty()) return text_of(j);
+  if (const json* whole = member(j, path, any_case)) return text_of(*whole);
+  const std::size_t dot = path.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  if (const json* head = member(j, path.substr(0, dot), any_case)) {
+    return lookup(*head, path.substr(dot + 1));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> request_field(const Request& r, std::string_view name) {
+  if (name == "method") return text_of(r.method);
+  if (name == "path") return text_of(r.path);
+  if (name == "route") return text_of(r.route);
+  if (name == "query") return text_of(r.query);
+  if (name == "client_ip") return text_of(r.client_ip);
+  if (name == "params") return text_of(r.params);
+  if (name.starts_with("params.")) return lookup(r.params, name.substr(7));
+  if (name == "headers") return text_of(r.headers);
+  if (name.starts_with("headers.")) return lookup(r.headers, name.substr(8), true);
+  return std::nullopt;
+}
+
+std::optional<std::string> exception_field(const ExceptionInfo& x, std::string_view name) {
+  if (name == "type") return text_of(x.type);
+  if (name == "message") return text_of(x.message);
+  if (name == "stacktrace") return text_of(x.stacktrace);
+  return std::nullopt;
+}
+
+std::optional<std::string> top_level_field(const Event& e, std::string_view name) {
+  if (name == "service") return text_of(e.service);
+  if (name == "environment") return text_of(e.environment);
+  if (name == "host") return text_of(e.host);
+  if (name == "timestamp") return format_rfc3339(e.timestamp_ms);
+  if (name == "severity") return std::string(to_string(e.severity));
+  if (name == "code") return text_of(e.code);
+  if (name == "status") return e.status == 0 ? std::nullopt : std::optional(std::to_string(e.status));
+  if (name == "message") return text_of(e.message);
+  if (name == "detail") return text_of(e.detail);
+  if (name == "trace_id") return text_of(e.trace_id);
+  return lookup(e.extra, name);
+}
+
+void put_if(json& j, const char* key, const std::string& value) {
+  if (!value.empty()) j[key] = value;
+}
+
+void put_if(json& j, const char* key, const json& value) {
+  if (!value.empty()) j[key] = value;
+}
+
+json request_json(const Request& r) {
+  json j = json::object();
+  put_if(j, "method", r.method);
+  put_if(j, "path", r.path);
+  put_if(j, "route", r.route);
+  put_if(j, "query", r.query);
+  put_if(j, "params", r.params);
+  put_if(j, "headers", r.headers);
+  put_if(j, "client_ip", r.client_ip);
+  return j;
+}
+
+json errors_json(const std::vector<EventFieldError>& errors) {
+  json j = json::array();
+  for (const auto& fe : errors) j.push_back({{"field", fe.field}, {"value", fe.value}, {"reason", fe.reason}});
+  return j;
+}
+
+json exception_json(const ExceptionInfo& x) {
+  json j = json::object();
+  put_if(j, "type", x.type);
+  put_if(j, "message", x.message);
+  put_if(j, "stacktrace", x.stacktrace);
+  return j;
+}
+
+}  // namespace
+
+std::string_view to_string(Severity s) {
+  switch (s) {
+    case Severity::debug: return "debug";
+    case Severity::info: return "info";
+    case Severity::warning: return "warning";
+    case Severity::error: return "error";
+    case Severity::critical: return "critical";
+  }
+  return "error";
+}
+
+std::optional<Severity> parse_severity(std::string_view name) {
+  static constexpr std::array<std::pair<std::string_view, Severity>, 10> kNames{{
+      {"debug", Severity::debug},     {"info", Severity::info},         {"warning", Severity::warning},
+      {"warn", Severity::warning},    {"error", Severity::error},       {"err", Severity::error},
+      {"critical", Severity::critical}, {"crit", Severity::critical},  {"fatal", Severity::critical},
+      {"trace", Severity::debug},
+  }};
+  for (const auto& [text, severity] : kNames) {
+    if (iequals(name, text)) return severity;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_timestamp(std::string_view s) {
+  using namespace std::chrono;
+  std::size_t pos = 0;
+  const int y = read_digits(s, pos, 4);
+  const bool date_ok = y >= 0 && expect(s, pos, "-");
+  const int mo = date_ok ? read_digits(s, pos, 2) : -1;
+  const int d = mo >= 0 && expect(s, pos, "-") ? read_digits(s, pos, 2) : -1;
+  if (d < 0) return std::nullopt;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || !expect(s, pos, "Tt ")) return std::nullopt;
+  const int hh = read_digits(s, pos, 2);
+  const int mm = hh >= 0 && expect(s, pos, ":") ? read_digits(s, pos, 2) : -1;
+  const int ss = mm >= 0 && expect(s, pos, ":") ? read_digits(s, pos, 2) : -1;
+  if (ss < 0 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;  // 60: a leap second, read as :59
+  const std::optional<int> ms = read_fraction(s, pos);
+  const std::optional<int> offset = ms ? read_offset(s, pos) : std::nullopt;
+  if (!offset || pos != s.size()) return std::nullopt;
+  const auto tp = sys_days{ymd} + hours{hh} + minutes{mm - *offset} + seconds{std::min(ss, 59)} +
+                  milliseconds{*ms};
+  return duration_cast<milliseconds>(tp.time_since_epoch()).count();
+}
+
+json to_json(const Event& e, bool include_extra) {
+  json j = json::object();
+  put_if(j, "service", e.service);
+  put_if(j, "environment", e.environment);
+  put_if(j, "host", e.host);
+  j["timestamp"] = format_rfc3339(e.timestamp_ms);
+  j["severity"] = to_string(e.severity);
+  put_if(j, "code", e.code);
+  if (e.status != 0) j["status"] = e.status;
+  put_if(j, "message", e.message);
+  put_if(j, "detail", e.detail);
+  put_if(j, "request", request_json(e.request));
+  if (!e.errors.empty()) j["errors"] = errors_json(e.errors);
+  put_if(j, "exception", exception_json(e.exception));
+  put_if(j, "trace_id", e.trace_id);
+  put_if(j, "tags", e.tags);
+  if (!e.fingerprint.empty()) j["fingerprint"] = e.fingerprint;
+  if (include_extra && e.extra.is_object()) {
+    for (auto it = e.extra.begin(); it != e.extra.end(); ++it) {
+      if (!j.contains(it.key())) j[it.key()] = it.value();
+    }
+  }
+  return j;
+}
+
+std::optional<std::string> field_value(const Event& e, std::string_view path) {
+  if (path.empty()) return std::nullopt;
+  const std::size_t dot = path.find('.');
+  const std::string_view head = path.substr(0, dot);
+  const std::string_view rest = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+  if (head == "request" && !rest.empty()) return request_field(e.request, rest);
+  if (head == "exception" && !rest.empty()) return exception_field(e.exception, rest);
+  if (head == "tags") return lookup(e.tags, rest);
+  if (head == "extra") return lookup(e.extra, rest);
+  return top_level_field(e, path);
+}
+
+}  // namespace erralert::core

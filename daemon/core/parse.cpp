@@ -1,0 +1,719 @@
+// Parse and validate untrusted event bodies into Events; every failure becomes a FieldError.
+#include "erralert/core/parse.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <initializer_list>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "erralert/core/ndjson.hpp"
+#include "erralert/core/normalize.hpp"
+#include "erralert/core/utf8.hpp"
+
+namespace erralert::core {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::size_t kMaxDepth = 64;
+constexpr std::size_t kMaxServiceChars = 128;
+constexpr std::size_t kMaxMethodBytes = 32;
+constexpr std::size_t kMaxMessageBytes = 8 * 1024;
+constexpr std::size_t kMaxDetailBytes = 16 * 1024;
+constexpr std::size_t kMaxStacktraceBytes = 16 * 1024;
+constexpr std::size_t kMaxFingerprintItems = 16;
+constexpr std::size_t kMaxValueChars = 64;
+constexpr std::size_t kMaxSyntaxMessageChars = 120;
+constexpr std::int64_t kMaxEpochMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+
+constexpr std::string_view kNotAnObject = "an event must be a JSON object";
+constexpr std::string_view kServiceRequired =
+    "service is required (or X-Erralert-Service header, ?service=, defaults.service)";
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+/// The offending value for a FieldError: strings as sent, others as JSON, at most 64 characters.
+std::string shorten(const json& v) {
+  if (v.is_string()) return truncate_chars(v.get_ref<const std::string&>(), kMaxValueChars);
+  return truncate_chars(dump(v), kMaxValueChars);
+}
+
+std::string join_path(std::string_view prefix, std::string_view key) {
+  std::string out(prefix);
+  if (!out.empty()) out.push_back('.');
+  out.append(key);
+  return out;
+}
+
+std::string indexed(std::string_view field, std::size_t i) {
+  return std::string(field) + "[" + std::to_string(i) + "]";
+}
+
+bool has_control(std::string_view s) {
+  for (char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7F) return true;
+  }
+  return false;
+}
+
+bool is_tchar(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+std::optional<std::int64_t> to_int(std::string_view digits) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return v;
+}
+
+/// Integral JSON numbers as int64 (unsigned ones that fit); nullopt for anything else.
+std::optional<std::int64_t> integer_of(const json& v) {
+  if (v.is_number_integer() && !v.is_number_unsigned()) return v.get<std::int64_t>();
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return static_cast<std::int64_t>(v.get<std::uint64_t>());
+  }
+  return std::nullopt;
+}
+
+/// Text of a scalar for fields that take "a string or a number" (codes, tags): nullopt otherwise.
+std::optional<std::string> scalar_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number() || v.is_boolean()) return dump(v);
+  return std::nullopt;
+}
+
+/// Nest's class-validator sends `message` as an array of strings; joined with "; ".
+std::optional<std::string> joined_strings(const json& v, std::string_view separator) {
+  std::string out;
+  for (const auto& item : v) {
+    if (!item.is_string()) return std::nullopt;
+    if (!out.empty()) out.append(separator);
+    out.append(item.get_ref<const std::string&>());
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON decoding with a depth bound and a located syntax error
+
+/// One pass over JSON text: the offset where nesting first exceeds `max_depth` (outside
+/// strings), or nullopt. When `sizes` is given and the text is an array, also records the byte
+/// size of each top-level element (whitespace around it not counted).
+std::optional<std::size_t> scan_nesting(std::string_view s, std::size_t max_depth,
+                                        std::vector<std::size_t>* sizes) {
+  std::size_t depth = 0;
+  std::size_t element_start = 0;
+  auto record = [&](std::size_t end) {
+    const std::string_view element = s.substr(element_start, end - element_start);
+    const std::size_t first = element.find_first_not_of(" \t\r\n");
+    const std::size_t last = element.find_last_not_of(" \t\r\n");
+    sizes->push_back(first == std::string_view::npos ? 0 : last - first + 1);
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    switch (s[i]) {
+      case '"':
+        for (++i; i < s.size() && s[i] != '"'; ++i) i += s[i] == '\\';
+        break;
+      case '[':
+      case '{':
+        if (++depth > max_depth) return i;
+        if (depth == 1) element_start = i + 1;
+        break;
+      case ']':
+      case '}':
+        if (depth == 1 && sizes) record(i);
+        depth -= depth > 0;
+        break;
+      case ',':
+        if (depth == 1 && sizes) {
+          record(i);
+          element_start = i + 1;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
+/// Keeps the useful tail of nlohmann's message: "unexpected '}'; expected string literal".
+std::string short_parse_message(std::string_view what) {
+  if (const std::size_t dash = what.find(" - "); dash != std::string_view::npos) {
+    what.remove_prefix(dash + 3);
+  } else if (const std::size_t colon = what.find(": "); colon != std::string_view::npos) {
+    what.remove_prefix(colon + 2);
+  }
+  return truncate_chars(what, kMaxSyntaxMessageChars);
+}
+
+/// A SAX handler that builds nothing and only remembers where and why parsing failed.
+struct SyntaxErrorLocator final : json::json_sax_t {
+  std::size_t position = 0;
+  std::string message = "invalid JSON";
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) override {
+    position = pos;
+    message = short_parse_message(ex.what());
+    return false;
+  }
+};
+
+/// "syntax error at byte N: ..." for text that nlohmann refused (a second, rare pass).
+std::string locate_syntax_error(std::string_view text) {
+  SyntaxErrorLocator locator;
+  try {
+    json::sax_parse(text, &locator);
+  } catch (const std::exception&) {  // not expected: the handler never asks to throw
+  }
+  const std::size_t byte = locator.position > 0 ? locator.position - 1 : 0;
+  return "syntax error at byte " + std::to_string(byte) + ": " + locator.message;
+}
+
+std::string too_deep_message(std::size_t byte) {
+  return "nested deeper than " + std::to_string(kMaxDepth) + " levels at byte " + std::to_string(byte);
+}
+
+/// Decodes `text` (valid UTF-8) into `out`; on failure returns why (depth or syntax, located).
+std::optional<std::string> decode(std::string_view text, std::size_t max_depth, json& out,
+                                  std::vector<std::size_t>* element_sizes = nullptr) {
+  if (auto deep = scan_nesting(text, max_depth, element_sizes)) return too_deep_message(*deep);
+  out = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (out.is_discarded()) return locate_syntax_error(text);
+  return std::nullopt;
+}
+
+/// Text as parsed: `raw` when it is valid UTF-8 (no copy), else a repaired copy.
+class Utf8Text {
+ public:
+  explicit Utf8Text(std::string_view raw) : view_(raw) {
+    if (!is_valid_utf8(raw)) {
+      repaired_ = repair_utf8(raw);
+      view_ = repaired_;
+    }
+  }
+  Utf8Text(const Utf8Text&) = delete;
+  Utf8Text& operator=(const Utf8Text&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  std::string repaired_;
+  std::string_view view_;
+};
+
+FieldError too_large_error(std::size_t bytes, std::size_t limit) {
+  return {"", "", "event is " + std::to_string(bytes) + " bytes, over the limit of " + std::to_string(limit) +
+                      " (limits.max_event_bytes)"};
+}
+
+// ---------------------------------------------------------------------------------------------
+// parse_event(json&): JSON values that came from elsewhere may be deep or hold invalid UTF-8
+
+/// True when `j` nests deeper than `limit` levels; recursion stops at the limit.
+bool deeper_than(const json& j, std::size_t limit) {
+  if (!j.is_structured()) return false;
+  if (limit == 0) return true;
+  for (const auto& child : j) {
+    if (deeper_than(child, limit - 1)) return true;
+  }
+  return false;
+}
+
+bool strings_valid(const json& j) {
+  if (j.is_string()) return is_valid_utf8(j.get_ref<const std::string&>());
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!is_valid_utf8(it.key()) || !strings_valid(it.value())) return false;
+    }
+  }
+  if (j.is_array()) {
+    for (const auto& child : j) {
+      if (!strings_valid(child)) return false;
+    }
+  }
+  return true;
+}
+
+/// A copy of `j` with every key and string repaired to valid UTF-8.
+json repaired_copy(const json& j) {
+  if (j.is_string()) return repair_utf8(j.get_ref<const std::string&>());
+  if (j.is_object()) {
+    json out = json::object();
+    for (auto it = j.begin(); it != j.end(); ++it) out[repair_utf8(it.key())] = repaired_copy(it.value());
+    return out;
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& child : j) out.push_back(repaired_copy(child));
+    return out;
+  }
+  return j;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The event builder: takes fields out of a decoded object; what is left is `extra`
+
+/// A field taken out of an object: its value and the name it was sent under (for errors).
+struct Taken {
+  json value;
+  std::string_view key;
+};
+
+/// Moves the first non-null member named by `keys` (canonical name first, then aliases) out of
+/// `obj`. Nulls met on the way are dropped: many serialisers write null for an absent field.
+std::optional<Taken> take(json& obj, std::initializer_list<std::string_view> keys) {
+  for (std::string_view key : keys) {
+    auto it = obj.find(key);
+    if (it == obj.end()) continue;
+    if (it->is_null()) {
+      obj.erase(it);
+      continue;
+    }
+    Taken taken{std::move(*it), key};
+    obj.erase(it);
+    return taken;
+  }
+  return std::nullopt;
+}
+
+class EventBuilder {
+ public:
+  explicit EventBuilder(const ParseContext& ctx) : ctx_(ctx) {}
+
+  Result<Event> build(json&& j) {
+    if (!j.is_object()) return FieldError{"", shorten(j), std::string(kNotAnObject)};
+    read_service(j);
+    read_message(j);
+    read_severity(j);
+    read_status(j);
+    read_code(j);
+    read_timestamp(j);
+    e_.host = optional_string(j, {"host"}, "").value_or(ctx_.host);
+    e_.environment = optional_string(j, {"environment"}, "").value_or(ctx_.default_environment);
+    read_request(j);
+    read_errors(j);
+    read_exception(j);
+    read_detail(j);
+    if (auto id = optional_string(j, {"trace_id", "traceId"}, "")) e_.trace_id = std::move(*id);
+    read_tags(j);
+    read_fingerprint(j);
+    e_.extra = std::move(j);
+    if (!errors_.empty()) return std::move(errors_);
+    return std::move(e_);
+  }
+
+ private:
+  void fail(std::string field, const json& value, std::string_view reason) {
+    errors_.push_back({std::move(field), shorten(value), std::string(reason)});
+  }
+
+  /// A non-empty string member, or nullopt when absent or "" (so that defaults apply); a
+  /// non-string is an error (reported, nullopt).
+  std::optional<std::string> optional_string(json& obj, std::initializer_list<std::string_view> keys,
+                                             std::string_view prefix) {
+    auto t = take(obj, keys);
+    if (!t) return std::nullopt;
+    if (!t->value.is_string()) {
+      fail(join_path(prefix, t->key), t->value, "expected a string");
+      return std::nullopt;
+    }
+    auto& s = t->value.get_ref<std::string&>();
+    return s.empty() ? std::nullopt : std::optional<std::string>(std::move(s));
+  }
+
+  /// An object member or nullopt when absent; anything else is an error (reported, nullopt).
+  std::optional<json> optional_object(json& obj, std::string_view key, std::string_view prefix) {
+    auto t = take(obj, {key});
+    if (!t) return std::nullopt;
+    if (!t->value.is_object()) {
+      fail(join_path(prefix, key), t->value, "expected an object");
+      return std::nullopt;
+    }
+    return std::move(t->value);
+  }
+
+  void read_service(json& obj) {
+    std::string service;
+    if (auto t = take(obj, {"service"})) {
+      if (!t->value.is_string()) return fail("service", t->value, "expected a string");
+      service = std::move(t->value.get_ref<std::string&>());
+    } else if (!ctx_.transport_service.empty()) {
+      service = ctx_.transport_service;
+    } else if (!ctx_.default_service.empty()) {
+      service = ctx_.default_service;
+    } else {
+      fail("service", "", kServiceRequired);
+      return;
+    }
+    if (service.empty() || count_chars(service) > kMaxServiceChars || has_control(service)) {
+      fail("service", service, "must be 1..128 characters without control characters");
+      return;
+    }
+    e_.service = std::move(service);
+  }
+
+  /// `message`, else `reason`, else Spring's default body's `error`; the first non-empty wins.
+  void read_message(json& obj) {
+    bool saw_empty = false;
+    for (std::string_view key : {"message", "reason"}) {
+      auto t = take(obj, {key});
+      if (!t) continue;
+      std::optional<std::string> text;
+      if (t->value.is_string()) text = std::move(t->value.get_ref<std::string&>());
+      if (t->value.is_array()) text = joined_strings(t->value, "; ");
+      if (!text) {
+        fail(std::string(key), t->value, "expected a string or an array of strings");
+        return;
+      }
+      if (!text->empty()) return set_message(std::move(*text));
+      saw_empty = true;
+    }
+    if (auto it = obj.find("error"); it != obj.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+      set_message(std::move(it->get_ref<std::string&>()));
+      obj.erase(it);
+      return;
+    }
+    fail("message", "", saw_empty ? "must not be empty" : "message is required");
+  }
+
+  void set_message(std::string text) { e_.message = truncate_bytes(text, kMaxMessageBytes); }
+
+  void read_severity(json& obj) {
+    auto t = take(obj, {"severity"});
+    if (!t) return;
+    std::optional<Severity> s;
+    if (t->value.is_string()) s = parse_severity(t->value.get_ref<const std::string&>());
+    if (!s) return fail("severity", t->value, "expected one of debug, info, warning, error, critical");
+    e_.severity = *s;
+  }
+
+  void read_status(json& obj) {
+    auto t = take(obj, {"status", "statusCode"});
+    if (!t) return;
+    std::optional<std::int64_t> n = integer_of(t->value);
+    if (t->value.is_string() && all_digits(t->value.get_ref<const std::string&>())) {
+      n = to_int(t->value.get_ref<const std::string&>());
+    }
+    if (!n || *n < 100 || *n > 599) return fail(std::string(t->key), t->value, "expected an integer 100..599");
+    e_.status = static_cast<int>(*n);
+  }
+
+  void read_code(json& obj) {
+    auto t = take(obj, {"code"});
+    if (!t) return;
+    auto text = scalar_text(t->value);
+    if (!text || t->value.is_boolean()) return fail("code", t->value, "expected a string or a number");
+    e_.code = std::move(*text);
+  }
+
+  void read_timestamp(json& obj) {
+    e_.timestamp_ms = ctx_.now_ms;
+    auto t = take(obj, {"timestamp"});
+    if (!t) return;
+    std::optional<std::int64_t> ms = integer_of(t->value);
+    if (t->value.is_number_float() && std::isfinite(t->value.get<double>()) && t->value.get<double>() >= 0 &&
+        t->value.get<double>() <= static_cast<double>(kMaxEpochMs)) {
+      ms = static_cast<std::int64_t>(t->value.get<double>());
+    }
+    if (t->value.is_string()) {
+      const auto& s = t->value.get_ref<const std::string&>();
+      ms = all_digits(s) ? to_int(s) : parse_timestamp(s);
+    }
+    if (!ms || *ms < 0 || *ms > kMaxEpochMs) {
+      return fail("timestamp", t->value, "expected RFC 3339 or epoch milliseconds");
+    }
+    e_.timestamp_ms = *ms;
+  }
+
+  void read_request(json& obj) {
+    if (auto request = optional_object(obj, "request", "")) {
+      read_request_fields(*request);
+      if (!request->empty()) obj["request"] = std::move(*request);  // unknown request fields
+    }
+    Request& r = e_.request;
+    if (r.method.empty() && !has_error_for("request.method")) {
+      if (auto m = optional_string(obj, {"method"}, "")) set_method(std::move(*m), "method");
+    }
+    if (r.path.empty() && !has_error_for("request.path")) {
+      if (auto p = optional_string(obj, {"path"}, "")) set_path(std::move(*p));
+    }
+    r.route = normalize_route(r.path);
+  }
+
+  void read_request_fields(json& req) {
+    Request& r = e_.request;
+    if (auto q = take(req, {"query"})) set_query(std::move(q->value));
+    if (auto m = optional_string(req, {"method"}, "request")) set_method(std::move(*m), "request.method");
+    if (auto p = optional_string(req, {"path"}, "request")) set_path(std::move(*p));
+    if (auto params = optional_object(req, "params", "request")) r.params = std::move(*params);
+    if (auto headers = optional_object(req, "headers", "request")) r.headers = std::move(*headers);
+    if (auto ip = optional_string(req, {"client_ip"}, "request")) r.client_ip = std::move(*ip);
+    take(req, {"route"});  // derived from path, never taken from the sender (to_json writes it)
+  }
+
+  bool has_error_for(std::string_view field) const {
+    for (const auto& err : errors_) {
+      if (err.field == field) return true;
+    }
+    return false;
+  }
+
+  void set_method(std::string method, std::string_view field) {
+    const bool token = !method.empty() && method.size() <= kMaxMethodBytes &&
+                       std::all_of(method.begin(), method.end(), is_tchar);
+    if (!token) return fail(std::string(field), method, "expected an HTTP method token");
+    for (char& c : method) {
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    }
+    e_.request.method = std::move(method);
+  }
+
+  /// The path as sent, with a query string ("?a=1") moved to `query` unless one was given.
+  void set_path(std::string path) {
+    if (const std::size_t q = path.find('?'); q != std::string::npos) {
+      if (e_.request.query.empty()) e_.request.query = path.substr(q + 1);
+      path.resize(q);
+    }
+    e_.request.path = std::move(path);
+  }
+
+  /// A raw query string, or an object of parameters (Express's req.query) as "k=v&k2=v2".
+  void set_query(json value) {
+    if (value.is_string()) {
+      e_.request.query = std::move(value.get_ref<std::string&>());
+      return;
+    }
+    if (!value.is_object()) return fail("request.query", value, "expected a string or an object");
+    std::string query;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      if (!query.empty()) query.push_back('&');
+      query.append(it.key()).push_back('=');
+      query.append(scalar_text(it.value()).value_or(dump(it.value())));
+    }
+    e_.request.query = std::move(query);
+  }
+
+  void read_errors(json& obj) {
+    auto t = take(obj, {"errors"});
+    if (!t) return;
+    if (t->value.is_array()) {
+      for (std::size_t i = 0; i < t->value.size(); ++i) read_error_entry(t->value[i], indexed("errors", i));
+    } else if (t->value.is_object()) {
+      read_error_map(t->value);
+    } else {
+      fail("errors", t->value, "expected an array of {field, value, reason}");
+    }
+  }
+
+  /// One `errors[]` entry: Spring's {field, value, reason}, also `message` / `defaultMessage`
+  /// for reason and `rejectedValue` for value (Spring's BindingResult); a bare string is a reason.
+  void read_error_entry(json& entry, const std::string& where) {
+    if (entry.is_string()) {
+      e_.errors.push_back({"", nullptr, std::move(entry.get_ref<std::string&>())});
+      return;
+    }
+    if (!entry.is_object()) return fail(where, entry, "expected an object {field, value, reason}");
+    EventFieldError fe;
+    if (auto f = take(entry, {"field"})) {
+      auto text = scalar_text(f->value);
+      if (!text) return fail(where + ".field", f->value, "expected a string");
+      fe.field = std::move(*text);
+    }
+    if (auto v = take(entry, {"value", "rejectedValue"})) fe.value = std::move(v->value);
+    if (auto r = take(entry, {"reason", "message", "defaultMessage"})) {
+      if (!r->value.is_string()) return fail(where + "." + std::string(r->key), r->value, "expected a string");
+      fe.reason = std::move(r->value.get_ref<std::string&>());
+    }
+    e_.errors.push_back(std::move(fe));
+  }
+
+  /// DRF's and Rails' `{"email": ["Enter a valid email."]}`: one entry per message.
+  void read_error_map(json& map) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (!it.value().is_array()) {
+        e_.errors.push_back({it.key(), nullptr, scalar_text(it.value()).value_or(dump(it.value()))});
+        continue;
+      }
+      for (const auto& reason : it.value()) {
+        e_.errors.push_back({it.key(), nullptr, scalar_text(reason).value_or(dump(reason))});
+      }
+    }
+  }
+
+  void read_exception(json& obj) {
+    auto x = optional_object(obj, "exception", "");
+    if (!x) return;
+    ExceptionInfo& info = e_.exception;
+    if (auto type = optional_string(*x, {"type"}, "exception")) info.type = std::move(*type);
+    if (auto message = optional_string(*x, {"message"}, "exception")) info.message = std::move(*message);
+    auto trace = take(*x, {"stacktrace", "stack"});
+    if (!trace) return;
+    std::optional<std::string> text;
+    if (trace->value.is_string()) text = std::move(trace->value.get_ref<std::string&>());
+    if (trace->value.is_array()) text = joined_strings(trace->value, "\n");
+    if (!text) {
+      return fail("exception." + std::string(trace->key), trace->value, "expected a string or an array of strings");
+    }
+    info.stacktrace = truncate_bytes(*text, kMaxStacktraceBytes);
+  }
+
+  /// DRF's `detail` may be a string or any JSON (an object of field errors); kept as text.
+  void read_detail(json& obj) {
+    auto t = take(obj, {"detail"});
+    if (!t) return;
+    const std::string text = t->value.is_string() ? std::move(t->value.get_ref<std::string&>()) : dump(t->value);
+    e_.detail = truncate_bytes(text, kMaxDetailBytes);
+  }
+
+  void read_tags(json& obj) {
+    auto tags = optional_object(obj, "tags", "");
+    if (!tags) return;
+    for (auto it = tags->begin(); it != tags->end(); ++it) {
+      if (it.value().is_null()) continue;
+      e_.tags[it.key()] = it.value().is_string() ? std::move(it.value().get_ref<std::string&>()) : dump(it.value());
+    }
+  }
+
+  void read_fingerprint(json& obj) {
+    auto t = take(obj, {"fingerprint"});
+    if (!t) return;
+    if (!t->value.is_array() || t->value.size() > kMaxFingerprintItems) {
+      return fail("fingerprint", t->value, "expected an array of at most 16 strings");
+    }
+    for (std::size_t i = 0; i < t->value.size(); ++i) {
+      json& item = t->value[i];
+      if (!item.is_string()) return fail(indexed("fingerprint", i), item, "expected a string");
+      e_.fingerprint.push_back(std::move(item.get_ref<std::string&>()));
+    }
+  }
+
+  const ParseContext& ctx_;
+  Event e_;
+  Errors errors_;
+};
+
+Result<Event> build_event(json&& j, const ParseContext& ctx) { return EventBuilder(ctx).build(std::move(j)); }
+
+/// One event's text, already valid UTF-8 and within the size limit.
+Result<Event> parse_valid_text(std::string_view text, const ParseContext& ctx) {
+  json j;
+  if (auto error = decode(text, kMaxDepth, j)) return FieldError{"", "", std::move(*error)};
+  return build_event(std::move(j), ctx);
+}
+
+void add(BodyResult& body, std::size_t index, Result<Event>&& r, bool too_large = false) {
+  if (r) {
+    body.events.push_back(std::move(r).value());
+  } else {
+    body.rejected.push_back({index, r.errors(), too_large});
+  }
+}
+
+void add_too_large(BodyResult& body, std::size_t index, std::size_t bytes, std::size_t limit) {
+  body.rejected.push_back({index, {too_large_error(bytes, limit)}, true});
+}
+
+BodyResult parse_ndjson(std::string_view text, const ParseContext& ctx) {
+  BodyResult body;
+  std::size_t index = 0;
+  LineFramer framer(ctx.max_event_bytes);
+  const LineFramer::OnLine on_line = [&](std::string_view line, bool too_long) {
+    if (too_long) {
+      add(body, index++, FieldError{"", "", "line over the limit of " + std::to_string(ctx.max_event_bytes) +
+                                                " bytes (limits.max_event_bytes)"},
+          true);
+    } else {
+      add(body, index++, parse_valid_text(line, ctx));
+    }
+  };
+  framer.feed(text, on_line);
+  framer.finish(on_line);
+  return body;
+}
+
+BodyResult parse_json_body(std::string_view text, const ParseContext& ctx) {
+  BodyResult body;
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) {
+    body.syntax_error = "syntax error at byte 0: the body is empty";
+    return body;
+  }
+  const bool is_array = text[first] == '[';
+  if (!is_array && text.size() > ctx.max_event_bytes) {
+    add_too_large(body, 0, text.size(), ctx.max_event_bytes);
+    return body;
+  }
+  // Element sizes are only needed when the body as a whole is over the per-event limit.
+  std::vector<std::size_t> sizes;
+  const bool measure = is_array && text.size() > ctx.max_event_bytes;
+  json j;
+  // An array's elements get the same nesting allowance as a lone event.
+  if (auto error = decode(text, kMaxDepth + (is_array ? 1 : 0), j, measure ? &sizes : nullptr)) {
+    body.syntax_error = std::move(*error);
+    return body;
+  }
+  if (!j.is_array()) {
+    add(body, 0, build_event(std::move(j), ctx));
+    return body;
+  }
+  body.events.reserve(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    if (measure && i < sizes.size() && sizes[i] > ctx.max_event_bytes) {
+      add_too_large(body, i, sizes[i], ctx.max_event_bytes);
+    } else {
+      add(body, i, build_event(std::move(j[i]), ctx));
+    }
+  }
+  return body;
+}
+
+}  // namespace
+
+Result<Event> parse_event(const nlohmann::json& j, const ParseContext& ctx) {
+  if (deeper_than(j, kMaxDepth)) return FieldError{"", "", "nested deeper than " + std::to_string(kMaxDepth) + " levels"};
+  if (!j.is_object()) return FieldError{"", shorten(j), std::string(kNotAnObject)};
+  return build_event(strings_valid(j) ? json(j) : repaired_copy(j), ctx);
+}
+
+Result<Event> parse_event_text(std::string_view text, const ParseContext& ctx) {
+  if (text.size() > ctx.max_event_bytes) return too_large_error(text.size(), ctx.max_event_bytes);
+  const Utf8Text valid(text);
+  return parse_valid_text(valid.view(), ctx);
+}
+
+BodyResult parse_body(std::string_view body, BodyFormat format, const ParseContext& ctx) {
+  const Utf8Text valid(body);
+  return format == BodyFormat::ndjson ? parse_ndjson(valid.view(), ctx) : parse_json_body(valid.view(), ctx);
+}
+
+}  // namespace erralert::core
