@@ -1,0 +1,226 @@
+// DaemonProcess: fork/exec of erralertd with pipes read by two threads; waits are bounded
+// waits on a condition variable, never sleeps.
+#include "support/daemon_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+namespace erralert::testing {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::random_device rd;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto p = fs::temp_directory_path() / ("erralert-test-" + std::to_string(rd()));
+    if (fs::create_directory(p)) {
+      path_ = p;
+      return;
+    }
+  }
+  throw std::runtime_error("cannot create a temp dir");
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+namespace {
+
+/// Forks erralertd with stdin/stdout/stderr on the given fds.
+pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, int err_fd) {
+  std::vector<char*> argv;
+  std::string exe = ERRALERTD_PATH;
+  argv.push_back(exe.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in_fd, 0);
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    ::execv(exe.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+/// Reads `fd` to its end into `into`, under `mu`, notifying `cv` on every chunk.
+void pump(int fd, std::string& into, std::mutex& mu, std::condition_variable& cv) {
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    {
+      std::lock_guard lock(mu);
+      into.append(buf, static_cast<std::size_t>(n));
+    }
+    cv.notify_all();
+  }
+  ::close(fd);
+}
+
+/// waitpid with a deadline: poll() on a pidfd wakes exactly when the process exits.
+bool wait_exit(pid_t pid, int& code, std::chrono::milliseconds timeout) {
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd >= 0) {
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(timeout.count()));
+    ::close(fd);
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, fd >= 0 ? WNOHANG : 0) != pid) return false;
+  code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return true;
+}
+
+}  // namespace
+
+CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text) {
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  const pid_t pid = spawn(args, in[0], out[1], err[1]);
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (!stdin_text.empty()) {
+    [[maybe_unused]] auto n = ::write(in[1], stdin_text.data(), stdin_text.size());
+  }
+  ::close(in[1]);
+  CommandResult r;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::thread t1([&] { pump(out[0], r.out, mu, cv); });
+  std::thread t2([&] { pump(err[0], r.err, mu, cv); });
+  if (!wait_exit(pid, r.exit_code, std::chrono::seconds(30))) {
+    ::kill(pid, SIGKILL);
+    wait_exit(pid, r.exit_code, std::chrono::seconds(5));
+    r.exit_code = -2;
+  }
+  t1.join();
+  t2.join();
+  return r;
+}
+
+DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& http_yaml,
+                             const std::string& server_yaml) {
+  std::ostringstream cfg;
+  cfg << "server:\n"
+      << "  http:\n    listen: \"127.0.0.1:0\"\n";
+  if (!http_yaml.empty()) cfg << "    " << http_yaml << "\n";
+  cfg << "  unix:\n"
+      << "    path: \"" << stream_socket() << "\"\n"
+      << "    dgram_path: \"" << dgram_socket() << "\"\n"
+      << "    mode: \"0600\"\n";
+  if (!server_yaml.empty()) cfg << "  " << server_yaml << "\n";
+  cfg << "storage:\n  dir: \"" << storage_dir() << "\"\n" << extra_yaml << "\n";
+  const std::string config_path = dir_.file("erralert.yaml");
+  write_file(config_path, cfg.str());
+
+  int out[2], err[2];
+  const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  pid_ = spawn({"run", "--config", config_path, "--log-level", "debug"}, devnull, out[1], err[1]);
+  ::close(devnull);
+  ::close(out[1]);
+  ::close(err[1]);
+  out_thread_ = std::thread([this, fd = out[0]] { reader(fd, out_); });
+  err_thread_ = std::thread([this, fd = err[0]] { reader(fd, err_); });
+
+  static const std::regex ready(R"(ready: http 127\.0\.0\.1:(\d+))");
+  std::smatch m;
+  const bool up = wait_until(
+      [&] {
+        std::string e = err_;
+        return std::regex_search(e, m, ready) || e.find(" error: ") != std::string::npos;
+      },
+      std::chrono::seconds(20));
+  std::string e = stderr_text();
+  if (!up || !std::regex_search(e, m, ready)) {
+    terminate(std::chrono::seconds(5));
+    throw std::runtime_error("erralertd did not start:\n" + e);
+  }
+  port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+}
+
+DaemonProcess::~DaemonProcess() {
+  if (!exited_) {
+    ::kill(pid_, SIGKILL);
+    wait_exit(pid_, exit_code_, std::chrono::seconds(10));
+  }
+  if (out_thread_.joinable()) out_thread_.join();
+  if (err_thread_.joinable()) err_thread_.join();
+}
+
+void DaemonProcess::reader(int fd, std::string& into) { pump(fd, into, mu_, cv_); }
+
+bool DaemonProcess::wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, done);
+}
+
+bool DaemonProcess::wait_for_stdout_lines(std::size_t n, std::chrono::milliseconds timeout) {
+  return wait_until([&] { return static_cast<std::size_t>(std::count(out_.begin(), out_.end(), '\n')) >= n; },
+                    timeout);
+}
+
+bool DaemonProcess::wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout) {
+  return wait_until([&] { return err_.find(text) != std::string::npos; }, timeout);
+}
+
+std::vector<std::string> DaemonProcess::stdout_lines() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> lines;
+  std::istringstream in(out_);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string DaemonProcess::stderr_text() const {
+  std::lock_guard lock(mu_);
+  return err_;
+}
+
+int DaemonProcess::terminate(std::chrono::milliseconds timeout) {
+  if (exited_) return exit_code_;
+  ::kill(pid_, SIGTERM);
+  if (!wait_exit(pid_, exit_code_, timeout)) {
+    ::kill(pid_, SIGKILL);
+    wait_exit(pid_, exit_code_, std::chrono::seconds(5));
+    exit_code_ = -1;
+  }
+  exited_ = true;
+  return exit_code_;
+}
+
+bool DaemonProcess::alive() {
+  if (exited_) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    exited_ = true;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace erralert::testing
