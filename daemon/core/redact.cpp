@@ -1,0 +1,404 @@
+// Redaction: secret keys in structured fields, credentials and card numbers in free text.
+#include "erralert/core/redact.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cassert>
+
+namespace erralert::core {
+namespace {
+
+using json = nlohmann::json;
+
+/// Deeper JSON than this is replaced whole rather than walked (the parser bounds depth already;
+/// this keeps the walk's stack bounded whatever the caller hands us, and fails closed).
+constexpr int kMaxDepth = 64;
+/// A secret value shorter than this is not hunted down in other text (too likely to be a word).
+constexpr std::size_t kMinLiteralSecret = 6;
+/// At most this many secret values are hunted down in other text.
+constexpr std::size_t kMaxLiteralSecrets = 64;
+
+constexpr const char* kBuiltinKeys[] = {
+    "password",      "passwd",        "pwd",        "secret",     "client_secret", "token",
+    "access_token",  "refresh_token", "id_token",   "api_key",    "apikey",        "x-api-key",
+    "auth",          "authorization", "proxy-authorization",      "credentials",   "cookie",
+    "set-cookie",    "session",       "sessionid",  "private_key", "bearer",       "passphrase",
+    "x-auth-token",  "x-access-token", "client-key", "secret-key", "access-key",
+};
+
+/// Header names whose whole value, to the end of the line, is a secret in "Name: value" text.
+constexpr const char* kHeaderKeys[] = {
+    "authorization", "proxy-authorization", "cookie",         "set-cookie",
+    "x-api-key",     "x-auth-token",        "x-access-token", "api-key",
+};
+
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_separator(char c) {
+  return c == '-' || c == '_' || c == '.' || c == ' ' || c == '[' || c == ']';
+}
+
+/// "X-API-Key", "x_api_key", "xApiKey", "XApiKey" -> "x-api-key"; "user[password]" ->
+/// "user-password".
+std::string normalise_key(std::string_view key) {
+  std::string out;
+  out.reserve(key.size() + 4);
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const char c = key[i];
+    if (is_separator(c)) {
+      if (!out.empty() && out.back() != '-') out += '-';
+      continue;
+    }
+    const char prev = i > 0 ? key[i - 1] : '\0';
+    const bool hump = is_upper(c) && (is_lower(prev) || is_digit(prev) ||
+                                      (is_upper(prev) && i + 1 < key.size() && is_lower(key[i + 1])));
+    if (hump && !out.empty() && out.back() != '-') out += '-';
+    out += is_upper(c) ? static_cast<char>(c + 32) : c;
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+std::vector<std::string_view> split_words(std::string_view normalised) {
+  std::vector<std::string_view> words;
+  std::size_t start = 0;
+  while (start <= normalised.size()) {
+    const std::size_t dash = std::min(normalised.find('-', start), normalised.size());
+    if (dash > start) words.push_back(normalised.substr(start, dash - start));
+    start = dash + 1;
+  }
+  return words;
+}
+
+/// A normalised key as an RE2 fragment that takes any of '-', '_', '.' or nothing between words.
+std::string key_regex(std::string_view normalised) {
+  std::string out;
+  for (const auto word : split_words(normalised)) {
+    if (!out.empty()) out += "[-_.]?";
+    out += RE2::QuoteMeta(word);
+  }
+  return out;
+}
+
+std::string alternation(const std::vector<std::string>& normalised_keys) {
+  std::vector<std::string> sorted = normalised_keys;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::string out;
+  for (const auto& k : sorted) {
+    if (k.empty()) continue;
+    if (!out.empty()) out += '|';
+    out += key_regex(k);
+  }
+  return out;
+}
+
+std::shared_ptr<const RE2> compile(const std::string& pattern) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  auto re = std::make_shared<const RE2>(pattern, options);
+  return re->ok() ? re : nullptr;
+}
+
+/// Optional auth scheme kept visible before a redacted credential: "Bearer [redacted]".
+constexpr std::string_view kScheme = R"(((?:bearer|basic|digest|token)\s+)?)";
+
+/// "password=x", "api_key = x", "\"token\": \"x y\"", "'secret':'x'" — any secret key, with words
+/// before or after it ("db_password=x"); bare keys only with '=' so that validation text such
+/// as "password: must not be blank" keeps its meaning.
+std::string key_value_pattern(const std::string& keys) {
+  const std::string word_run =
+      "(?:[A-Za-z0-9]+[-_.])*(?:" + keys + ")(?:[-_.][A-Za-z0-9]+)*";
+  return "(?i)((?:^|[^A-Za-z0-9])(?:[\"']" + word_run + "[\"']\\s*[:=]|" + word_run +
+         "\\s*=)\\s*)" + std::string(kScheme) + R"(("[^"]*"|'[^']*'|[^\s"'&,;<>]+))";
+}
+
+/// "Authorization: Bearer x", "Cookie: a=1; b=2": header lines in free text, to the line's end.
+std::string header_pattern() {
+  std::vector<std::string> keys(std::begin(kHeaderKeys), std::end(kHeaderKeys));
+  return "(?i)((?:^|[^A-Za-z0-9_-])(?:" + alternation(keys) + ")\\s*:\\s*)" + std::string(kScheme) +
+         R"(([^\s][^\r\n]*))";
+}
+
+/// A bearer token alone: letters only when at least 16 of them, so "bearer token" stays prose.
+constexpr const char* kBearerPattern =
+    R"((?i)\b(bearer\s+)([A-Za-z]*[0-9._~+/=-][A-Za-z0-9._~+/-]*=*|[A-Za-z]{16,}))";
+
+bool luhn_ok(std::string_view digits) {
+  int sum = 0;
+  bool twice = false;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    int d = *it - '0';
+    if (twice) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+
+/// 13..19 digits, Luhn-valid, and a leading digit of a card network (2..6): that last condition
+/// keeps epoch-millisecond timestamps ("17953...") and most order ids out.
+bool card_like(std::string_view digits) {
+  return digits.size() >= 13 && digits.size() <= 19 && digits[0] >= '2' && digits[0] <= '6' &&
+         luhn_ok(digits);
+}
+
+/// The end (exclusive) of the longest card number starting at the digit run `s[begin, end)`,
+/// or 0 when none: the whole run, else the run cut before one of its separators.
+std::size_t card_end(std::string_view s, std::size_t begin, std::size_t end) {
+  std::string digits;
+  std::vector<std::pair<std::size_t, std::size_t>> cuts;  // (byte end, digit count) at separators
+  for (std::size_t i = begin; i < end; ++i) {
+    if (is_digit(s[i])) {
+      digits += s[i];
+    } else {
+      cuts.emplace_back(i, digits.size());
+    }
+  }
+  if (card_like(digits)) return end;
+  for (auto it = cuts.rbegin(); it != cuts.rend(); ++it) {
+    if (card_like(std::string_view(digits).substr(0, it->second))) return it->first;
+  }
+  return 0;
+}
+
+/// Replaces card numbers: digit runs with single ' ' or '-' between digits.
+void redact_cards(std::string& s) {
+  std::string out;
+  std::size_t copied = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (!is_digit(s[i]) || (i > 0 && is_digit(s[i - 1]))) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < s.size() && (is_digit(s[j]) || ((s[j] == ' ' || s[j] == '-') && j + 1 < s.size() &&
+                                               is_digit(s[j + 1]) && is_digit(s[j - 1])))) {
+      ++j;
+    }
+    if (const std::size_t cut = j - i >= 13 ? card_end(s, i, j) : 0; cut != 0) {
+      out.append(s, copied, i - copied);
+      out += kRedacted;
+      copied = cut;
+    }
+    i = j;
+  }
+  if (copied == 0) return;
+  out.append(s, copied, std::string::npos);
+  s = std::move(out);
+}
+
+void replace_all(std::string& s, std::string_view needle, std::string_view with) {
+  for (std::size_t pos = s.find(needle); pos != std::string::npos; pos = s.find(needle, pos + with.size())) {
+    s.replace(pos, needle.size(), with);
+  }
+}
+
+int hex_value(char c) {
+  if (is_digit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// application/x-www-form-urlencoded decoding; malformed escapes stay as they are.
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+/// One redaction of one event: first the structured secrets (remembering their values), then
+/// every outgoing string scrubbed, those values included.
+class Redactor::Pass {
+ public:
+  explicit Pass(const Redactor& r) : r_(r) {}
+
+  void run(Event& e) {
+    redact_keys(e.request.params, 0);
+    redact_keys(e.request.headers, 0);
+    redact_keys(e.tags, 0);
+    for (auto& fe : e.errors) {
+      if (r_.is_secret_key(fe.field)) {
+        hide(fe.value);
+      } else {
+        redact_keys(fe.value, 0);
+      }
+    }
+    e.request.query = redact_query(e.request.query);
+    std::sort(secrets_.begin(), secrets_.end(),
+              [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
+
+    for (std::string* s : {&e.message, &e.detail, &e.exception.type, &e.exception.message,
+                           &e.exception.stacktrace, &e.request.path, &e.request.route,
+                           &e.request.query}) {
+      scrub(*s);
+    }
+    scrub_tree(e.request.params, 0);
+    scrub_tree(e.request.headers, 0);
+    scrub_tree(e.tags, 0);
+    for (auto& fe : e.errors) {
+      scrub_tree(fe.value, 0);
+      scrub(fe.reason);
+    }
+  }
+
+ private:
+  /// Remembers the strings inside `j` as secrets, then replaces `j` with "[redacted]".
+  void hide(json& j) {
+    collect(j, 0);
+    j = kRedacted;
+  }
+
+  void collect(const json& j, int depth) {
+    if (j.is_string()) {
+      remember(j.get_ref<const std::string&>());
+    } else if (j.is_structured() && depth < kMaxDepth) {
+      for (const auto& item : j) collect(item, depth + 1);
+    }
+  }
+
+  void remember(std::string_view value) {
+    if (value.size() >= kMinLiteralSecret && value != kRedacted && secrets_.size() < kMaxLiteralSecrets) {
+      secrets_.emplace_back(value);
+    }
+  }
+
+  void redact_keys(json& j, int depth) {
+    if (!j.is_structured()) return;
+    if (depth >= kMaxDepth) {
+      j = kRedacted;
+      return;
+    }
+    if (j.is_object()) {
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (r_.is_secret_key(it.key())) {
+          hide(it.value());
+        } else {
+          redact_keys(it.value(), depth + 1);
+        }
+      }
+    } else {
+      for (auto& item : j) redact_keys(item, depth + 1);
+    }
+  }
+
+  /// "a=1&password=x" -> "a=1&password=[redacted]" (keys compared percent-decoded).
+  std::string redact_query(std::string_view query) {
+    std::string out;
+    out.reserve(query.size());
+    std::size_t start = 0;
+    while (start <= query.size()) {
+      const std::size_t amp = std::min(query.find('&', start), query.size());
+      const std::string_view part = query.substr(start, amp - start);
+      const std::size_t eq = part.find('=');
+      if (eq != std::string_view::npos && r_.is_secret_key(percent_decode(part.substr(0, eq)))) {
+        remember(part.substr(eq + 1));
+        remember(percent_decode(part.substr(eq + 1)));
+        out.append(part.substr(0, eq + 1));
+        out += kRedacted;
+      } else {
+        out.append(part);
+      }
+      if (amp < query.size()) out += '&';
+      start = amp + 1;
+    }
+    return out;
+  }
+
+  void scrub(std::string& s) const {
+    for (const auto& secret : secrets_) replace_all(s, secret, kRedacted);
+    s = r_.scrub(s);
+  }
+
+  void scrub_tree(json& j, int depth) const {
+    if (j.is_string()) {
+      scrub(j.get_ref<std::string&>());
+    } else if (j.is_number_integer()) {
+      const std::string digits = j.is_number_unsigned() ? std::to_string(j.get<std::uint64_t>())
+                                                        : std::to_string(j.get<std::int64_t>());
+      if (card_like(digits)) j = kRedacted;
+    } else if (j.is_structured()) {
+      if (depth >= kMaxDepth) {
+        j = kRedacted;
+        return;
+      }
+      for (auto& item : j) scrub_tree(item, depth + 1);
+    }
+  }
+
+  const Redactor& r_;
+  std::vector<std::string> secrets_;
+};
+
+Redactor::Redactor() : Redactor({}, {}) {}
+
+Redactor::Redactor(const std::vector<std::string>& extra_keys, const std::vector<std::string>& patterns) {
+  std::vector<std::string> all(std::begin(kBuiltinKeys), std::end(kBuiltinKeys));
+  all.insert(all.end(), extra_keys.begin(), extra_keys.end());
+  std::vector<std::string> normalised;
+  for (const auto& k : all) {
+    std::string n = normalise_key(k);
+    if (n.empty() || !keys_.insert(n).second) continue;
+    max_key_words_ = std::max(max_key_words_, split_words(n).size());
+    normalised.push_back(std::move(n));
+  }
+  key_value_ = compile(key_value_pattern(alternation(normalised)));
+  header_ = compile(header_pattern());
+  bearer_ = compile(kBearerPattern);
+  assert(key_value_ && header_ && bearer_ && "the built-in patterns compile");
+  for (const auto& p : patterns) {
+    if (auto re = compile(p)) patterns_.push_back(std::move(re));
+  }
+}
+
+bool Redactor::is_secret_key(std::string_view key) const {
+  const std::string n = normalise_key(key);
+  if (n.empty()) return false;
+  if (keys_.contains(n)) return true;
+  const auto words = split_words(n);
+  if (words.size() < 2) return false;
+  std::string run;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    run.assign(words[i]);
+    for (std::size_t len = 1; len <= max_key_words_ && i + len <= words.size(); ++len) {
+      if (len > 1) {
+        run += '-';
+        run += words[i + len - 1];
+      }
+      if (keys_.contains(run)) return true;
+    }
+  }
+  return false;
+}
+
+std::string Redactor::scrub(std::string_view text) const {
+  std::string s(text);
+  if (s.empty()) return s;
+  RE2::GlobalReplace(&s, *header_, R"(\1\2[redacted])");
+  RE2::GlobalReplace(&s, *key_value_, R"(\1\2[redacted])");
+  RE2::GlobalReplace(&s, *bearer_, R"(\1[redacted])");
+  redact_cards(s);
+  for (const auto& p : patterns_) RE2::GlobalReplace(&s, *p, kRedacted);
+  return s;
+}
+
+void Redactor::redact(Event& e) const { Pass(*this).run(e); }
+
+}  // namespace erralert::core

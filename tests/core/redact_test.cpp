@@ -1,0 +1,248 @@
+// Tests for redaction: secret keys anywhere in structured fields, the query string, free-text
+// credentials, Luhn-checked card numbers and config patterns.
+#include "erralert/core/redact.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace erralert::core {
+namespace {
+
+using json = nlohmann::json;
+
+const std::vector<std::string> kBuiltinKeys = {
+    "password",   "passwd",      "pwd",         "secret",     "client_secret",       "token",
+    "access_token", "refresh_token", "id_token", "api_key",   "apikey",              "x-api-key",
+    "auth",       "authorization", "proxy-authorization", "credentials", "cookie", "set-cookie",
+    "session",    "sessionid",   "private_key", "bearer",
+};
+
+const Redactor& redactor() {
+  static const Redactor r({"card_no"}, {R"(\b\d{6}-\d{7}\b)", "(unclosed"});
+  return r;
+}
+
+Event redacted(Event e) {
+  redactor().redact(e);
+  return e;
+}
+
+TEST(RedactKeys, EveryBuiltinKeyInParamsHeadersTagsNestedAndArrays) {
+  for (const auto& key : kBuiltinKeys) {
+    SCOPED_TRACE(key);
+    Event e;
+    e.request.params = {{key, "s3cr3t-value"}, {"model", "gpt"}};
+    e.request.headers = {{key, "s3cr3t-value"}, {"Accept", "text/plain"}};
+    e.tags = {{key, "s3cr3t-value"}, {"team", "payments"}};
+    e.request.params["nested"] = {{"deeper", {{key, {{"any", "shape"}}}}}};
+    e.request.params["list"] = json::array({json{{key, 42}}, json{{"name", "ok"}}});
+    const Event r = redacted(e);
+    EXPECT_EQ(r.request.params[key], "[redacted]");
+    EXPECT_EQ(r.request.params["model"], "gpt");
+    EXPECT_EQ(r.request.headers[key], "[redacted]");
+    EXPECT_EQ(r.request.headers["Accept"], "text/plain");
+    EXPECT_EQ(r.tags[key], "[redacted]");
+    EXPECT_EQ(r.tags["team"], "payments");
+    EXPECT_EQ(r.request.params["nested"]["deeper"][key], "[redacted]");
+    EXPECT_EQ(r.request.params["list"][0][key], "[redacted]");
+    EXPECT_EQ(r.request.params["list"][1]["name"], "ok");
+  }
+}
+
+TEST(RedactKeys, KeyNamesAreNormalised) {
+  const struct {
+    const char* key;
+    bool secret;
+  } cases[] = {
+      {"PASSWORD", true},      {"Api-Key", true},         {"API_KEY", true},
+      {"Api_Key", true},       {"apiKey", true},          {"X-API-KEY", true},
+      {"XApiKey", true},       {"x_api_key", true},       {"Set-Cookie", true},
+      {"db_password", true},   {"newPassword", true},     {"password_confirmation", true},
+      {"X-Auth-Token", true},  {"sessionId", true},       {"user.password", true},
+      {"user[password]", true}, {"credentials[0].pin", true}, {"card_no", true},
+      {"cardNo", true},        {"CARD-NO", true},         {"model", false},
+      {"max_tokens", false},   {"author", false},         {"oauth_provider", false},
+      {"passwordless", false}, {"keyboard", false},       {"name.last", false},
+      {"", false},             {"card", false},           {"trace_id", false},
+  };
+  for (const auto& c : cases) EXPECT_EQ(redactor().is_secret_key(c.key), c.secret) << c.key;
+}
+
+TEST(RedactKeys, ValueOfAnyTypeBecomesRedactedAndKeyStays) {
+  Event e;
+  e.request.params = {{"token", json::array({1, 2})}, {"secret", {{"a", 1}}}, {"pwd", nullptr},
+                      {"auth", true}, {"Password", 1234}};
+  const Event r = redacted(e);
+  for (const auto& key : {"token", "secret", "pwd", "auth", "Password"}) EXPECT_EQ(r.request.params[key], "[redacted]") << key;
+  EXPECT_EQ(r.request.params.size(), 5u);
+}
+
+TEST(RedactErrors, ValueRedactedWhenAnySegmentOfTheFieldIsSecret) {
+  Event e;
+  e.errors = {
+      {"user.password", "hunter22", "rejected value [hunter22]"},
+      {"name.last", "", "must not be empty"},
+      {"credentials[0].value", "abc", "bad"},
+      {"profile", {{"api_key", "k-123456"}, {"nick", "bob"}}, "invalid"},
+  };
+  const Event r = redacted(e);
+  EXPECT_EQ(r.errors[0].value, "[redacted]");
+  EXPECT_EQ(r.errors[0].reason, "rejected value [[redacted]]");
+  EXPECT_EQ(r.errors[1].value, "");
+  EXPECT_EQ(r.errors[1].reason, "must not be empty");
+  EXPECT_EQ(r.errors[2].value, "[redacted]");
+  EXPECT_EQ(r.errors[3].value, (json{{"api_key", "[redacted]"}, {"nick", "bob"}}));
+  EXPECT_EQ(r.errors[0].field, "user.password");
+}
+
+TEST(RedactQuery, SecretKeysInTheQueryString) {
+  const struct {
+    const char* query;
+    const char* expected;
+  } cases[] = {
+      {"a=1&password=x&token=y", "a=1&password=[redacted]&token=[redacted]"},
+      {"page=3", "page=3"},
+      {"", ""},
+      {"Access%5FToken=abc&b=2", "Access%5FToken=[redacted]&b=2"},
+      {"user[password]=x", "user[password]=[redacted]"},
+      {"password", "password"},
+      {"a=1&&api-key=", "a=1&&api-key=[redacted]"},
+      {"card_no=1", "card_no=[redacted]"},
+      {"q=token%3Dabc", "q=token%3Dabc"},
+  };
+  for (const auto& c : cases) {
+    Event e;
+    e.request.query = c.query;
+    EXPECT_EQ(redacted(e).request.query, c.expected) << c.query;
+  }
+}
+
+TEST(RedactText, CredentialsInFreeText) {
+  const struct {
+    const char* text;
+    const char* expected;
+  } cases[] = {
+      {"Authorization: Bearer abc.def", "Authorization: Bearer [redacted]"},
+      {"got Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig from client", "got Bearer [redacted] from client"},
+      {"missing bearer token", "missing bearer token"},
+      {"proxy-authorization: Basic dXNlcjpwYXNz\nnext line", "proxy-authorization: Basic [redacted]\nnext line"},
+      {"Cookie: sid=abc; theme=dark", "Cookie: [redacted]"},
+      {"login failed password=hunter2 user=bob", "login failed password=[redacted] user=bob"},
+      {"db_password = s3cr3t, retry", "db_password = [redacted], retry"},
+      {R"(body {"password":"my secret","user":"bob"})", R"(body {"password":[redacted],"user":"bob"})"},
+      {"password: must not be blank", "password: must not be blank"},
+      {"at com.acme.AuthService.login(AuthService.java:42)", "at com.acme.AuthService.login(AuthService.java:42)"},
+      {"no secrets here", "no secrets here"},
+      {"", ""},
+  };
+  for (const auto& c : cases) EXPECT_EQ(redactor().scrub(c.text), c.expected) << c.text;
+}
+
+TEST(RedactText, CardNumbersOnlyWhenLuhnValid) {
+  const struct {
+    const char* text;
+    const char* expected;
+  } cases[] = {
+      {"card 4111111111111111 declined", "card [redacted] declined"},
+      {"card 4111 1111 1111 1111 declined", "card [redacted] declined"},
+      {"card 4111-1111-1111-1111", "card [redacted]"},
+      {"mc 5555555555554444", "mc [redacted]"},
+      {"amex 378282246310005", "amex [redacted]"},
+      {"card 4111 1111 1111 1111 123", "card [redacted] 123"},
+      {"order 4111111111111112", "order 4111111111111112"},          // fails Luhn
+      {"order 1234567890123452", "order 1234567890123452"},          // no card network starts with 1
+      {"at 1795322986000 ms", "at 1795322986000 ms"},                // an epoch-ms timestamp
+      {"short 411111111111", "short 411111111111"},                  // 12 digits
+      {"long 41111111111111111111", "long 41111111111111111111"},    // 20 digits
+      {"double  4111  1111 1111 1111", "double  4111  1111 1111 1111"},  // separators are single
+      {"id4111111111111111x", "id[redacted]x"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(redactor().scrub(c.text), c.expected) << c.text;
+}
+
+TEST(RedactText, ConfigPatternsApplyToEveryOutgoingString) {
+  Event e;
+  e.message = "주민번호 900101-1234567 확인";
+  e.detail = "detail 900101-1234567";
+  e.exception = {"IllegalState", "rrn 900101-1234567", "at x\n900101-1234567"};
+  e.request.path = "/v1/people/900101-1234567";
+  e.request.params = {{"note", "900101-1234567"}, {"list", json::array({"900101-1234567"})}};
+  e.tags = {{"who", "900101-1234567"}};
+  e.errors = {{"rrn", "900101-1234567", "invalid 900101-1234567"}};
+  e.trace_id = "900101-1234567";  // ids stay
+  e.extra = {{"x", "900101-1234567"}};
+  const Event r = redacted(e);
+  EXPECT_EQ(r.message, "주민번호 [redacted] 확인");
+  EXPECT_EQ(r.detail, "detail [redacted]");
+  EXPECT_EQ(r.exception.message, "rrn [redacted]");
+  EXPECT_EQ(r.exception.stacktrace, "at x\n[redacted]");
+  EXPECT_EQ(r.request.path, "/v1/people/[redacted]");
+  EXPECT_EQ(r.request.params["note"], "[redacted]");
+  EXPECT_EQ(r.request.params["list"][0], "[redacted]");
+  EXPECT_EQ(r.tags["who"], "[redacted]");
+  EXPECT_EQ(r.errors[0].value, "[redacted]");
+  EXPECT_EQ(r.errors[0].reason, "invalid [redacted]");
+  EXPECT_EQ(r.trace_id, "900101-1234567");
+  EXPECT_EQ(r.extra["x"], "900101-1234567");
+}
+
+TEST(RedactEvent, SecretValuesAreHuntedDownInOtherText) {
+  Event e;
+  e.request.params = {{"password", "hunter22"}, {"confirm", "hunter22"}};
+  e.request.query = "token=tok-998877";
+  e.message = "login with hunter22 failed";
+  e.exception.stacktrace = "while checking tok-998877";
+  const Event r = redacted(e);
+  EXPECT_EQ(r.request.params["confirm"], "[redacted]");
+  EXPECT_EQ(r.message, "login with [redacted] failed");
+  EXPECT_EQ(r.exception.stacktrace, "while checking [redacted]");
+}
+
+TEST(RedactEvent, CardNumbersAsJsonNumbers) {
+  Event e;
+  e.request.params = {{"pan", 4111111111111111ULL}, {"amount", 1200}, {"order", 1234567890123452LL}};
+  const Event r = redacted(e);
+  EXPECT_EQ(r.request.params["pan"], "[redacted]");
+  EXPECT_EQ(r.request.params["amount"], 1200);
+  EXPECT_EQ(r.request.params["order"], 1234567890123452LL);
+}
+
+TEST(RedactEvent, IdempotentAndLeavesIdsAlone) {
+  Event e;
+  e.service = "payment-api";
+  e.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  e.message = "Authorization: Bearer abc.def\npassword=x card 4111 1111 1111 1111";
+  e.request.params = {{"password", "hunter2"}, {"model", "m"}};
+  e.request.query = "a=1&token=y";
+  const Event once = redacted(e);
+  const Event twice = redacted(once);
+  EXPECT_EQ(to_json(once), to_json(twice));
+  EXPECT_EQ(once.service, "payment-api");
+  EXPECT_EQ(once.trace_id, e.trace_id);
+  EXPECT_EQ(once.message, "Authorization: Bearer [redacted]\npassword=[redacted] card [redacted]");
+}
+
+TEST(RedactEvent, DeepNestingFailsClosed) {
+  json deep = "leaf";
+  for (int i = 0; i < 200; ++i) deep = json::array({deep});
+  Event e;
+  e.request.params = {{"deep", deep}};
+  const Event r = redacted(e);
+  EXPECT_NE(r.request.params["deep"].dump().find("[redacted]"), std::string::npos);
+}
+
+TEST(RedactEvent, BuiltinsOnlyWithoutConfig) {
+  const Redactor plain;
+  Event e;
+  e.message = "900101-1234567";
+  e.request.params = {{"card_no", "1"}, {"password", "x"}};
+  plain.redact(e);
+  EXPECT_EQ(e.message, "900101-1234567");
+  EXPECT_EQ(e.request.params["card_no"], "1");
+  EXPECT_EQ(e.request.params["password"], "[redacted]");
+}
+
+}  // namespace
+}  // namespace erralert::core
