@@ -122,7 +122,8 @@ CommandResult run_erralertd(const std::vector<std::string>& args, const std::str
 }
 
 DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& http_yaml,
-                             const std::string& server_yaml) {
+                             const std::string& server_yaml, const std::string& storage_dir)
+    : storage_dir_(storage_dir.empty() ? dir_.file("state") : storage_dir) {
   std::ostringstream cfg;
   cfg << "server:\n"
       << "  http:\n    listen: \"127.0.0.1:0\"\n";
@@ -132,7 +133,7 @@ DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& h
       << "    dgram_path: \"" << dgram_socket() << "\"\n"
       << "    mode: \"0600\"\n";
   if (!server_yaml.empty()) cfg << "  " << server_yaml << "\n";
-  cfg << "storage:\n  dir: \"" << storage_dir() << "\"\n" << extra_yaml << "\n";
+  cfg << "storage:\n  dir: \"" << storage_dir_ << "\"\n" << extra_yaml << "\n";
   const std::string config_path = dir_.file("erralert.yaml");
   write_file(config_path, cfg.str());
 
@@ -210,6 +211,14 @@ int DaemonProcess::terminate(std::chrono::milliseconds timeout) {
   }
   exited_ = true;
   return exit_code_;
+}
+
+void DaemonProcess::kill_hard() {
+  if (exited_) return;
+  ::kill(pid_, SIGKILL);
+  wait_exit(pid_, exit_code_, std::chrono::seconds(10));
+  exit_code_ = -1;
+  exited_ = true;
 }
 
 bool DaemonProcess::alive() {

@@ -49,15 +49,16 @@ class DaemonProcess {
  public:
   /// `extra_yaml` is appended to a config whose server block (port 0, sockets and storage in
   /// a temp dir) is written by the harness; it must hold at least `receivers:`. `server_yaml`
-  /// adds keys to server.http (e.g. "token: abc").
+  /// adds keys to server.http (e.g. "token: abc"); `server_yaml` to server; `storage_dir`
+  /// replaces the temp storage (to restart on the spool of an earlier daemon).
   explicit DaemonProcess(const std::string& extra_yaml, const std::string& http_yaml = "",
-                         const std::string& server_yaml = "");
+                         const std::string& server_yaml = "", const std::string& storage_dir = "");
   ~DaemonProcess();
 
   std::uint16_t port() const { return port_; }
   std::string stream_socket() const { return dir_.file("ingest.sock"); }
   std::string dgram_socket() const { return dir_.file("ingest.dgram"); }
-  std::string storage_dir() const { return dir_.file("state"); }
+  std::string storage_dir() const { return storage_dir_; }
   pid_t pid() const { return pid_; }
 
   /// Waits (at most `timeout`) until stdout holds at least `n` lines.
@@ -71,12 +72,15 @@ class DaemonProcess {
   int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(15));
   /// Whether the process is still running.
   bool alive();
+  /// SIGKILL, as a crash would: nothing is flushed, nothing cleaned up.
+  void kill_hard();
 
  private:
   void reader(int fd, std::string& into);
   bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) const;
 
   TempDir dir_;
+  std::string storage_dir_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int exit_code_ = -1;
