@@ -1,0 +1,499 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh: measures erralertd side by side with a ceiling server and Alertmanager.
+#
+#   tests/bench/run.sh [--duration S] [--rounds N] [--latency-count N]
+#                      [--with-alertmanager | --without-alertmanager] [--skip-build]
+#
+# Installs what is missing (wrk; prometheus-alertmanager when asked for or installable), builds
+# a release erralertd and the bench tools under build-bench/, runs every load for a fixed time
+# on 127.0.0.1 only, prints a table (absolute numbers, ratio to the ceiling measured in this
+# run, target, PASS/FAIL) and writes it with the machine, date and commit to
+# tests/bench/results/latest.md. Every process it starts is stopped by PID when it ends.
+# ERRALERT_BENCH_ALERTMANAGER=1 or 0 does what --with/--without-alertmanager do.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+bench_dir="$repo/tests/bench"
+build="$repo/build-bench"
+tools="$build/tools"
+
+# ---- options -------------------------------------------------------------------------------
+
+duration=10          # seconds per load
+rounds=1             # each load runs this many times per server; the best run counts
+latency_count=2000   # first occurrences sent by the latency probe, one every 2 ms
+with_am="${ERRALERT_BENCH_ALERTMANAGER:-auto}"
+skip_build=0
+
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) duration="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --latency-count) latency_count="$2"; shift 2 ;;
+    --with-alertmanager) with_am=1; shift ;;
+    --without-alertmanager) with_am=0; shift ;;
+    --skip-build) skip_build=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[[ "$duration" =~ ^[0-9]+$ && "$duration" -ge 1 && "$duration" -le 300 ]] ||
+  { echo "run.sh: --duration must be 1..300 seconds" >&2; exit 2; }
+[[ "$rounds" =~ ^[0-9]+$ && "$rounds" -ge 1 && "$rounds" -le 5 ]] ||
+  { echo "run.sh: --rounds must be 1..5" >&2; exit 2; }
+[[ "$latency_count" =~ ^[0-9]+$ && "$latency_count" -ge 10 && "$latency_count" -le 100000 ]] ||
+  { echo "run.sh: --latency-count must be 10..100000" >&2; exit 2; }
+
+# ---- processes: every one we start is recorded and stopped by PID ---------------------------
+
+work=$(mktemp -d /tmp/erralert-bench.XXXXXX)
+pids=()
+
+# Stops one process we started: SIGTERM, up to 5 s, then SIGKILL.
+stop_pid() {
+  local pid="$1"
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Starts NAME in the background with output in $work/NAME.out and .err; sets $started_pid.
+start_bg() {
+  local name="$1"; shift
+  "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  started_pid=$!
+  pids+=("$started_pid")
+}
+
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# ---- cores: servers on CPU 0, load generators on CPU 1 --------------------------------------
+
+server_cpu=()
+load_cpu=()
+if command -v taskset >/dev/null && [[ $(nproc) -ge 2 ]]; then
+  server_cpu=(taskset -c 0)
+  load_cpu=(taskset -c 1)
+fi
+
+# ---- install --------------------------------------------------------------------------------
+
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+apt_updated=0
+apt_install() {
+  if [[ $apt_updated -eq 0 ]]; then
+    timeout 300 $sudo apt-get update -q >/dev/null || true
+    apt_updated=1
+  fi
+  timeout 600 env DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
+    --no-install-recommends "$@" >"$work/apt.log" 2>&1
+}
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+"$repo/scripts/install-deps.sh"
+installed wrk || { log "installing wrk"; apt_install wrk; }
+
+am_bin=/usr/bin/prometheus-alertmanager
+am_note=""
+case "$with_am" in
+  0|no|false) am_note="not run (--without-alertmanager)" ;;
+  *)
+    if [[ ! -x "$am_bin" ]]; then
+      # Installed when asked for, or by default when the package manager offers it.
+      if [[ "$with_am" != auto ]] || apt-cache policy prometheus-alertmanager 2>/dev/null |
+          grep -q 'Candidate: [0-9]'; then
+        log "installing prometheus-alertmanager"
+        apt_install prometheus-alertmanager || true
+      fi
+    fi
+    [[ -x "$am_bin" ]] || am_note="not run (prometheus-alertmanager is not installable here)"
+    ;;
+esac
+
+# ---- build ----------------------------------------------------------------------------------
+
+if [[ $skip_build -eq 0 ]]; then
+  log "building release erralertd and the bench tools under build-bench/"
+  timeout 1800 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DERRALERT_BUILD_TESTS=OFF >"$work/cmake.log"
+  timeout 1800 cmake --build "$build" --target erralertd >>"$work/cmake.log"
+  timeout 900 cmake -S "$bench_dir" -B "$tools" -G Ninja -DCMAKE_BUILD_TYPE=Release >>"$work/cmake.log"
+  timeout 900 cmake --build "$tools" >>"$work/cmake.log"
+fi
+erralertd="$build/erralertd"
+for f in "$erralertd" "$tools/ceiling_server" "$tools/dgram_blast" "$tools/latency_probe"; do
+  [[ -x "$f" ]] || { echo "run.sh: $f is missing; run without --skip-build" >&2; exit 1; }
+done
+
+# ---- small helpers --------------------------------------------------------------------------
+
+# A TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+  done
+  echo "run.sh: no free port found" >&2
+  return 1
+}
+
+# Waits until URL answers 2xx while PID lives; fails after SECONDS.
+wait_http() {
+  local url="$1" pid="$2" seconds="$3"
+  for _ in $(seq $((seconds * 10))); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    curl -fsS --max-time 1 -o /dev/null "$url" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Waits until FILE holds a line "port N"; prints N.
+wait_port_line() {
+  local file="$1"
+  for _ in $(seq 100); do
+    if grep -q '^port ' "$file" 2>/dev/null; then
+      awk '/^port /{print $2; exit}' "$file"
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
+# utime + stime of PID, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+# Ticks of CPU that PID uses over SECONDS while nothing is sent to it.
+idle_ticks() {
+  local before after
+  before=$(cpu_ticks "$1"); sleep "$2"; after=$(cpu_ticks "$1")
+  echo $((after - before))
+}
+now_s() { date +%s.%N; }
+
+# Runs wrk for $duration s against URL with MODE of load.lua; prints "ok_per_s non2xx errors"
+# where ok_per_s counts only 2xx answers. 32 connections for one event per request; 4 for
+# NDJSON batches (32 batches of 1,000 in flight would be more than erralertd's default queue
+# of 10,000 events holds, and it would rightly answer 503).
+run_wrk() {
+  local url="$1" mode="$2" out="$work/wrk-$2-$RANDOM.txt" conns=32
+  [[ "$mode" == ndjson ]] && conns=4
+  "${load_cpu[@]}" timeout $((duration + 30)) wrk -t1 -c"$conns" -d"${duration}s" --timeout 5s \
+    -s "$bench_dir/load.lua" "$url" -- "$mode" >"$out" 2>&1 || true
+  awk '
+    / requests in / { n = $1; t = $4; sub(/s,?$/, "", t)
+                      if (t ~ /ms$/) { sub(/ms$/, "", t); t /= 1000 } else if (t ~ /m$/) { sub(/m$/, "", t); t *= 60 } }
+    /Non-2xx or 3xx responses:/ { bad = $NF }
+    /Socket errors:/ { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
+    END { if (t > 0) printf "%.0f %d %d\n", (n - bad) / t, bad, err; else print "0 0 0" }' "$out"
+}
+
+max_of() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 >= b + 0) ? a : b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+mb() { awk -v k="$1" 'BEGIN { if (k == "") print "-"; else printf "%.1f MB", k / 1024 }'; }
+# 1234567 -> 1,234,567
+group() { printf '%.0f' "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+pass_if() { awk -v c="$1" 'BEGIN { exit !(c) }' && echo PASS || echo FAIL; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "" && a != "-" && a + 0 >= b + 0) }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "" && a != "-" && a + 0 <= b + 0) }'; }
+
+# Reads erralertd's events_received_total for TRANSPORT from /metrics.
+received_total() {
+  curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics" |
+    awk -v t="$2" '$1 == "erralert_events_received_total{transport=\"" t "\"}" { print $2; f = 1 }
+                   END { if (!f) print 0 }'
+}
+
+# Asks the datagram ceiling for its count (it prints one on SIGUSR1).
+ceiling_dgrams() {
+  local before
+  before=$(grep -c '^datagrams ' "$work/ceiling-dgram.out" || true)
+  kill -USR1 "$1"
+  for _ in $(seq 50); do
+    [[ $(grep -c '^datagrams ' "$work/ceiling-dgram.out" || true) -gt $before ]] && break
+    sleep 0.02
+  done
+  awk '/^datagrams /{n = $2} END {print n + 0}' "$work/ceiling-dgram.out"
+}
+
+# Writes erralertd's bench config: loopback HTTP, sockets and storage in the temp dir, and the
+# receiver given as YAML (console by default).
+write_config() {
+  local file="$1" port="$2" receiver="$3"
+  cat >"$file" <<EOF
+# erralertd bench config (written by tests/bench/run.sh)
+server:
+  http: {listen: "127.0.0.1:$port"}
+  unix: {path: "$work/ingest.sock", dgram_path: "$work/ingest.dgram"}
+  shutdown_timeout: 2s
+storage:
+  dir: "$work/state"
+receivers:
+  - $receiver
+routes:
+  - name: everything
+    receivers: [$(sed 's/.*name: \([a-z]*\).*/\1/' <<<"$receiver")]
+EOF
+}
+
+# Starts erralertd on CONFIG pinned to the server CPU; sets $started_pid; fails if it does
+# not answer /healthz within 10 s.
+start_erralertd() {
+  local name="$1" config="$2" port="$3"
+  "${server_cpu[@]}" "$erralertd" run --config "$config" --log-level warn \
+    >/dev/null 2>"$work/$name.err" &
+  started_pid=$!
+  pids+=("$started_pid")
+  wait_http "http://127.0.0.1:$port/healthz" "$started_pid" 10
+}
+
+# ---- results --------------------------------------------------------------------------------
+
+declare -A r   # every measured number, by key
+rows=()        # the table, one markdown line each
+add_row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); }
+
+# ---- 1-4: HTTP and datagram throughput, RSS and idle CPU ------------------------------------
+
+log "starting the ceiling and erralertd (duration ${duration}s, rounds $rounds, wrk -t1 -c32)"
+start_bg ceiling-http "${server_cpu[@]}" "$tools/ceiling_server" http 0
+ceiling_pid=$started_pid
+ceiling_port=$(wait_port_line "$work/ceiling-http.out") || { echo "run.sh: ceiling did not start" >&2; exit 1; }
+
+ea_port=$(free_port)
+write_config "$work/bench.yaml" "$ea_port" "{name: console, type: console}"
+start_erralertd erralertd "$work/bench.yaml" "$ea_port" ||
+  { echo "run.sh: erralertd did not start:" >&2; cat "$work/erralertd.err" >&2; exit 1; }
+ea_pid=$started_pid
+
+sleep 1
+r[ea_idle_rss]=$(rss_kb "$ea_pid")
+log "erralertd idle: RSS $(mb "${r[ea_idle_rss]}"); measuring idle CPU over 5 s"
+r[ea_idle_ticks]=$(idle_ticks "$ea_pid" 5)
+
+# CPU share (%) PID used since TICKS0 over SECONDS of wall time.
+cpu_pct() { awk -v a="$2" -v b="$(cpu_ticks "$1")" -v s="$3" -v hz="$clk_tck" \
+  'BEGIN { printf "%.0f", (b - a) * 100 / hz / s }'; }
+clk_tck=$(getconf CLK_TCK)
+
+# One HTTP row: every round runs the ceiling, then erralertd, back to back. Also keeps the
+# share of a core each server used, to tell a CPU-bound server from one waiting on I/O.
+http_row() {
+  local key="$1" mode="$2" c e t0
+  r[${key}_c]=0; r[${key}_e]=0; r[${key}_e_bad]=0
+  for round in $(seq "$rounds"); do
+    log "$mode: ceiling (round $round)"
+    t0=$(cpu_ticks "$ceiling_pid")
+    read -r c _ _ < <(run_wrk "http://127.0.0.1:$ceiling_port" "$mode")
+    r[${key}_c_cpu]=$(cpu_pct "$ceiling_pid" "$t0" "$duration")
+    log "$mode: erralertd (round $round)"
+    t0=$(cpu_ticks "$ea_pid")
+    read -r e bad err < <(run_wrk "http://127.0.0.1:$ea_port" "$mode")
+    r[${key}_e_cpu]=$(cpu_pct "$ea_pid" "$t0" "$duration")
+    r[${key}_c]=$(max_of "${r[${key}_c]}" "$c")
+    r[${key}_e]=$(max_of "${r[${key}_e]}" "$e")
+    r[${key}_e_bad]=$((r[${key}_e_bad] + bad + err))
+    log "$mode: ceiling $(group "$c")/s (CPU ${r[${key}_c_cpu]}%)," \
+        "erralertd $(group "$e")/s (CPU ${r[${key}_e_cpu]}%, non-2xx $bad, socket errors $err)"
+  done
+}
+
+http_row one one
+http_row distinct distinct
+r[ea_distinct_rss]=$(rss_kb "$ea_pid")
+http_row ndjson ndjson
+
+# Datagrams: the ceiling's counter and erralertd's /metrics, sampled around each blast.
+start_bg ceiling-dgram "${server_cpu[@]}" "$tools/ceiling_server" dgram "$work/ceiling.dgram"
+ceiling_dgram_pid=$started_pid
+for _ in $(seq 50); do [[ -S "$work/ceiling.dgram" ]] && break; sleep 0.1; done
+r[dgram_c]=0; r[dgram_e]=0; r[dgram_e_eagain]=0; r[dgram_c_eagain]=0
+for round in $(seq "$rounds"); do
+  log "datagrams: ceiling (round $round)"
+  c0=$(ceiling_dgrams "$ceiling_dgram_pid"); t0=$(now_s); k0=$(cpu_ticks "$ceiling_dgram_pid")
+  "${load_cpu[@]}" timeout $((duration + 10)) "$tools/dgram_blast" "$work/ceiling.dgram" "$duration" \
+    >"$work/blast-c.txt"
+  c1=$(ceiling_dgrams "$ceiling_dgram_pid"); t1=$(now_s)
+  r[dgram_c_cpu]=$(cpu_pct "$ceiling_dgram_pid" "$k0" "$duration")
+  c=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
+
+  log "datagrams: erralertd (round $round)"
+  e0=$(received_total "$ea_port" unix_dgram); t0=$(now_s); k0=$(cpu_ticks "$ea_pid")
+  "${load_cpu[@]}" timeout $((duration + 10)) "$tools/dgram_blast" "$work/ingest.dgram" "$duration" \
+    >"$work/blast-e.txt"
+  e1=$(received_total "$ea_port" unix_dgram); t1=$(now_s)
+  r[dgram_e_cpu]=$(cpu_pct "$ea_pid" "$k0" "$duration")
+  e=$(awk -v a="$e0" -v b="$e1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
+
+  r[dgram_c]=$(max_of "${r[dgram_c]}" "$c")
+  r[dgram_e]=$(max_of "${r[dgram_e]}" "$e")
+  r[dgram_c_eagain]=$(awk '{print $4}' "$work/blast-c.txt")
+  r[dgram_e_eagain]=$(awk '{print $4}' "$work/blast-e.txt")
+  r[dgram_e_sent]=$(awk '{print $8}' "$work/blast-e.txt")
+  log "datagrams: ceiling $(group "$c")/s (CPU ${r[dgram_c_cpu]}%), erralertd $(group "$e")/s" \
+      "(CPU ${r[dgram_e_cpu]}%; sender: $(cat "$work/blast-e.txt"))"
+done
+r[ea_final_rss]=$(rss_kb "$ea_pid")
+stop_pid "$ceiling_dgram_pid"
+stop_pid "$ea_pid"
+
+# ---- 5: first occurrence to webhook ---------------------------------------------------------
+
+log "latency: $latency_count first occurrences, one every 2 ms, webhook to a local receiver"
+lat_port=$(free_port)
+start_bg probe "${load_cpu[@]}" timeout $((latency_count / 100 + 60)) "$tools/latency_probe" \
+  --target "127.0.0.1:$lat_port" --count "$latency_count" --interval-ms 2 --ready-s 15 --settle-s 5
+probe_pid=$started_pid
+r[lat]=""
+r[lat_note]=""
+if hook_port=$(wait_port_line "$work/probe.out"); then
+  write_config "$work/latency.yaml" "$lat_port" \
+    "{name: bench, type: webhook, url: \"http://127.0.0.1:$hook_port/hook\", rate_limit: []}"
+  if ! "$erralertd" check-config --config "$work/latency.yaml" >"$work/check.txt" 2>&1; then
+    r[lat_note]="webhook receiver not available in this build (check-config: $(head -1 "$work/check.txt"))"
+  elif ! start_erralertd erralertd-latency "$work/latency.yaml" "$lat_port"; then
+    r[lat_note]="webhook receiver not available in this build (erralertd: $(grep -v '^$' "$work/erralertd-latency.err" | tail -1))"
+  else
+    wait "$probe_pid" 2>/dev/null || true
+    r[lat]=$(grep '^sent ' "$work/probe.out" || true)
+    [[ -n "${r[lat]}" ]] || r[lat_note]="latency probe failed: $(tail -1 "$work/probe.err")"
+  fi
+else
+  r[lat_note]="latency probe did not start"
+fi
+for pid in "${pids[@]}"; do stop_pid "$pid"; done
+[[ -n "${r[lat_note]}" ]] && log "${r[lat_note]}"
+[[ -n "${r[lat]}" ]] && log "latency: ${r[lat]}"
+
+# ---- 7: Alertmanager ------------------------------------------------------------------------
+
+if [[ -z "$am_note" ]]; then
+  am_version=$("$am_bin" --version 2>&1 | head -1 | awk '{print $3}')
+  log "Alertmanager $am_version: the same loads as POST /api/v2/alerts, one alert per request"
+  am_port=$(free_port)
+  mkdir -p "$work/am"
+  cat >"$work/am/alertmanager.yml" <<EOF
+# Alertmanager bench config: every alert to a webhook on a closed local port.
+route:
+  receiver: hook
+  group_by: [alertname, service, code, route]
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: "http://127.0.0.1:9/hook"
+        send_resolved: false
+EOF
+  start_bg alertmanager "${server_cpu[@]}" "$am_bin" --config.file="$work/am/alertmanager.yml" \
+    --storage.path="$work/am/data" --cluster.listen-address= \
+    --web.listen-address="127.0.0.1:$am_port" --log.level=warn
+  am_pid=$started_pid
+  if wait_http "http://127.0.0.1:$am_port/-/ready" "$am_pid" 20; then
+    sleep 1
+    r[am_idle_rss]=$(rss_kb "$am_pid")
+    r[am_idle_ticks]=$(idle_ticks "$am_pid" 5)
+    for mode in one distinct; do
+      r[${mode}_a]=0
+      for round in $(seq "$rounds"); do
+        read -r a bad err < <(run_wrk "http://127.0.0.1:$am_port" "am-$mode")
+        r[${mode}_a]=$(max_of "${r[${mode}_a]}" "$a")
+        log "am-$mode: Alertmanager $(group "$a")/s (non-2xx $bad, socket errors $err)"
+      done
+      [[ $mode == distinct ]] && r[am_distinct_rss]=$(rss_kb "$am_pid")
+    done
+  else
+    am_note="not run (Alertmanager did not become ready: $(tail -1 "$work/alertmanager.err"))"
+  fi
+  stop_pid "$am_pid"
+fi
+
+# ---- the table ------------------------------------------------------------------------------
+
+am_cell() { [[ -n "$am_note" ]] && echo "-" || echo "$1"; }
+
+rpct() { ratio "$1" "$2"; }
+one_ratio=$(rpct "${r[one_e]}" "${r[one_c]}")
+distinct_ratio=$(rpct "${r[distinct_e]}" "${r[distinct_c]}")
+distinct_rss_mb=$(awk -v k="${r[ea_distinct_rss]}" 'BEGIN { printf "%.1f", k / 1024 }')
+idle_rss_mb=$(awk -v k="${r[ea_idle_rss]}" 'BEGIN { printf "%.1f", k / 1024 }')
+
+add_row "1. one event per request, one repeated error (req/s)" \
+  "$(group "${r[one_c]}")" "$(group "${r[one_e]}") (**$one_ratio**)" \
+  "$(am_cell "$(group "${r[one_a]:-0}") ($(rpct "${r[one_a]:-0}" "${r[one_c]}"))")" \
+  "ratio ≥ 0.85" "$(pass_if "$(ge "$one_ratio" 0.85)")" \
+  "server CPU: ceiling ${r[one_c_cpu]}%, erralertd ${r[one_e_cpu]}%; non-2xx + socket errors: ${r[one_e_bad]}"
+add_row "2. one event per request, 10,000 distinct errors (req/s)" \
+  "$(group "${r[distinct_c]}")" "$(group "${r[distinct_e]}") (**$distinct_ratio**)" \
+  "$(am_cell "$(group "${r[distinct_a]:-0}") ($(rpct "${r[distinct_a]:-0}" "${r[distinct_c]}"))")" \
+  "ratio ≥ 0.80" "$(pass_if "$(ge "$distinct_ratio" 0.80)")" \
+  "server CPU: ceiling ${r[distinct_c_cpu]}%, erralertd ${r[distinct_e_cpu]}%; non-2xx + socket errors: ${r[distinct_e_bad]}"
+add_row "2. RSS after the 10,000-distinct run" "-" "$(mb "${r[ea_distinct_rss]}")" \
+  "$(am_cell "$(mb "${r[am_distinct_rss]:-}")")" "≤ 40 MB" \
+  "$(pass_if "$(le "$distinct_rss_mb" 40)")" ""
+ndjson_c=$((r[ndjson_c] * 1000)); ndjson_e=$((r[ndjson_e] * 1000))
+add_row "3. NDJSON, 1,000 events per request (events/s)" \
+  "$(group "$ndjson_c")" "$(group "$ndjson_e") ($(rpct "$ndjson_e" "$ndjson_c"))" "-" \
+  "≥ 100,000/s" "$(pass_if "$(ge "$ndjson_e" 100000)")" \
+  "server CPU: ceiling ${r[ndjson_c_cpu]}%, erralertd ${r[ndjson_e_cpu]}%; non-2xx + socket errors: ${r[ndjson_e_bad]}"
+add_row "4. Unix datagrams, one event each (events/s)" \
+  "$(group "${r[dgram_c]}")" "$(group "${r[dgram_e]}") ($(rpct "${r[dgram_e]}" "${r[dgram_c]}"))" "-" \
+  "≥ 100,000/s" "$(pass_if "$(ge "${r[dgram_e]}" 100000)")" \
+  "server CPU: ceiling ${r[dgram_c_cpu]}%, erralertd ${r[dgram_e_cpu]}%; sender EAGAIN: ceiling ${r[dgram_c_eagain]}, erralertd ${r[dgram_e_eagain]}"
+if [[ -n "${r[lat]}" ]]; then
+  read -r _ lat_sent _ lat_recv _ p50 _ p99 _ pmax <<<"${r[lat]}"
+  add_row "5. first occurrence → webhook at a local receiver" "-" \
+    "p50 $p50 ms, p99 **$p99 ms**, max $pmax ms" "-" "p99 ≤ 5 ms" \
+    "$( [[ "$lat_recv" == "$lat_sent" ]] && pass_if "$(le "$p99" 5)" || echo FAIL)" \
+    "$lat_recv of $lat_sent webhooks seen"
+else
+  add_row "5. first occurrence → webhook at a local receiver" "-" "n/a" "-" "p99 ≤ 5 ms" "n/a" \
+    "${r[lat_note]}"
+fi
+add_row "6. RSS idle, after start" "-" "$(mb "${r[ea_idle_rss]}")" \
+  "$(am_cell "$(mb "${r[am_idle_rss]:-}")")" "≤ 10 MB" "$(pass_if "$(le "$idle_rss_mb" 10)")" \
+  "RSS after every load: $(mb "${r[ea_final_rss]}")"
+add_row "6. CPU while idle (ticks of 10 ms over 5 s)" "-" "${r[ea_idle_ticks]}" \
+  "$(am_cell "${r[am_idle_ticks]:-}")" "0" "$(pass_if "$(le "${r[ea_idle_ticks]}" 0)")" ""
+
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]] && commit="$commit (with local changes)"
+cpu_model=$(lscpu | awk -F: '/^Model name/ { sub(/^ +/, "", $2); print $2; exit }')
+am_col="Alertmanager${am_version:+ $am_version} (ratio)"
+
+{
+  echo "### erralertd benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo
+  echo "- machine: $cpu_model, $(nproc) cores, Linux $(uname -r)"
+  echo "- commit: $commit"
+  echo "- settings: ${duration}s per load, best of $rounds; wrk -t1 -c32 keep-alive (-c4 for NDJSON);" \
+       "${server_cpu[*]:+servers on CPU 0, load on CPU 1 (taskset); }erralertd --log-level warn," \
+       "console receiver to /dev/null"
+  [[ -n "$am_note" ]] && echo "- Alertmanager: $am_note"
+  echo
+  echo "| measure | ceiling | erralertd (ratio) | $am_col | target | result | notes |"
+  echo "|---|---:|---:|---:|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} >"$work/table.md"
+
+mkdir -p "$bench_dir/results"
+cp "$work/table.md" "$bench_dir/results/latest.md"
+echo
+cat "$work/table.md"
+echo
+echo "Written to tests/bench/results/latest.md — paste it into docs/BENCHMARKS.md under \"Results\"."
