@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <system_error>
@@ -67,10 +68,15 @@ void Daemon::describe_metrics() {
   metrics_.describe("events_silenced_total", "counter", "Events matched by a silence.");
   metrics_.describe("events_unrouted_total", "counter", "Events no route matched.");
   metrics_.describe("notifications_sent_total", "counter", "Notifications delivered.");
+  metrics_.describe("notifications_failed_total", "counter", "Failed delivery attempts, by reason.");
+  metrics_.describe("notifications_dead_total", "counter", "Notifications refused for good (dead-letter.jsonl).");
+  metrics_.describe("receiver_queue_depth", "gauge", "Notifications accepted and not yet delivered.");
+  metrics_.describe("spool_notifications", "gauge", "Notifications waiting in the spool, all receivers.");
   metrics_.describe("config_reloads_total", "counter", "Config reloads, by result.");
   metrics_.counter("events_silenced_total");
   metrics_.counter("events_unrouted_total");
   metrics_.gauge("build_info", {{"version", ERRALERT_VERSION}}, [] { return 1.0; });
+  metrics_.gauge("spool_notifications", {}, [this] { return static_cast<double>(spool_notifications()); });
   metrics_.gauge("pipeline_queue_depth", {}, [this] { return static_cast<double>(intake_.depth()); });
   metrics_.gauge("http_connections", {},
                  [this] { return http_ ? static_cast<double>(http_->connections()) : 0.0; });
@@ -80,7 +86,19 @@ void Daemon::build_receivers(const config::Config& cfg) {
   deliver::ReceiverContext ctx{io_.get_executor(), &clock_, &metrics_, cfg.storage.dir, stdout};
   std::map<std::string, std::unique_ptr<deliver::Receiver>, std::less<>> built;
   for (const auto& r : cfg.receivers) {
-    built.emplace(r.name, deliver::make_receiver(r, ctx));
+    // A receiver whose config is unchanged keeps running (its queue, pacing and connection);
+    // a disabled one is rebuilt, since a reload is how an operator re-enables it.
+    auto old = receivers_.find(r.name);
+    const auto before = std::find_if(cfg_.receivers.begin(), cfg_.receivers.end(),
+                                     [&](const config::Receiver& c) { return c.name == r.name; });
+    const bool keep = old != receivers_.end() && before != cfg_.receivers.end() && *before == r &&
+                      old->second->state() == "ready";
+    if (keep) {
+      built.emplace(r.name, std::move(old->second));
+    } else {
+      if (old != receivers_.end()) old->second.reset();  // stop it before its successor loads the spool
+      built.emplace(r.name, deliver::make_receiver(r, ctx));
+    }
     metrics_.gauge("receiver_queue_depth", {{"receiver", r.name}}, [this, name = r.name] {
       auto it = receivers_.find(name);
       return it == receivers_.end() ? 0.0 : static_cast<double>(it->second->queue_depth());
@@ -237,6 +255,12 @@ net::IngestReply Daemon::ingest(std::string_view body, core::BodyFormat format,
   return {std::move(a.result), a.queue_full};
 }
 
+std::size_t Daemon::spool_notifications() const {
+  std::size_t total = 0;
+  for (const auto& [name, r] : receivers_) total += r->queue_depth();
+  return total;
+}
+
 std::string Daemon::metrics_text() { return metrics_.render(); }
 
 nlohmann::json Daemon::status() {
@@ -258,7 +282,7 @@ nlohmann::json Daemon::status() {
           {"pipeline_queue_depth", intake_.depth()},
           {"receivers", receivers},
           {"groups_open", 0},
-          {"spool_notifications", 0}};
+          {"spool_notifications", spool_notifications()}};
 }
 
 std::vector<std::string> Daemon::not_ready_reasons() {

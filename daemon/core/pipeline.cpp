@@ -1,4 +1,4 @@
-// Pipeline stages wired in order: silence, route, group.
+// Pipeline stages wired in order: silence, route, redact, group.
 #include "erralert/core/pipeline.hpp"
 
 #include <cassert>
@@ -33,7 +33,8 @@ Matcher compile_terms(const std::vector<config::MatchTerm>& terms) {
   return std::move(m).value();
 }
 
-Pipeline::Pipeline(const config::Config& cfg) : routes_(cfg.routes) {
+Pipeline::Pipeline(const config::Config& cfg)
+    : routes_(cfg.routes), redactor_(cfg.redact.keys, cfg.redact.patterns) {
   compiled_routes_.reserve(routes_.size());
   for (const auto& r : routes_) compiled_routes_.push_back({&r, compile_terms(r.match)});
   for (const auto& s : cfg.silences) {
@@ -55,18 +56,24 @@ Pipeline::Outcome Pipeline::process(Event e, std::int64_t now_ms) const {
     out.fate = Fate::silenced;
     return out;
   }
+  // Route on what the app sent; redact once; nothing after this sees a secret.
+  std::vector<const config::Route*> matched;
   for (const auto& cr : compiled_routes_) {
     if (!cr.matcher.matches(e)) continue;
-    const std::string fp = fingerprint(e, cr.route->group_by);
-    for (const auto& receiver : cr.route->receivers) {
+    matched.push_back(cr.route);
+    if (!cr.route->continue_matching) break;
+  }
+  if (!matched.empty()) redactor_.redact(e);
+  for (const config::Route* route : matched) {
+    const std::string fp = fingerprint(e, route->group_by);
+    for (const auto& receiver : route->receivers) {
       Notification n;
       n.kind = NotificationKind::first;
       n.receiver = receiver;
-      n.route = cr.route->name;
+      n.route = route->name;
       n.groups.push_back({fp, 1, e.timestamp_ms, e.timestamp_ms, e});
       out.notifications.push_back(std::move(n));
     }
-    if (!cr.route->continue_matching) break;
   }
   out.fate = out.notifications.empty() ? Fate::unrouted : Fate::notified;
   return out;

@@ -50,6 +50,7 @@ class Daemon final : public net::HttpApi {
   void start();
   void describe_metrics();
   void build_receivers(const config::Config& cfg);
+  std::size_t spool_notifications() const;
   boost::asio::awaitable<void> dispatch_loop();
   boost::asio::awaitable<void> handle_signals();
   boost::asio::awaitable<void> shutdown();

@@ -62,6 +62,7 @@ struct Dedup {
 struct RateWindow {
   std::uint32_t count = 0;
   Duration per{0};
+  bool operator==(const RateWindow&) const = default;
 };
 
 /// One `key: value` of a match block, kept as written (validated by core/match at load).
@@ -82,6 +83,7 @@ struct Receiver {
   Duration retry_initial{std::chrono::seconds(1)};
   Duration retry_max{std::chrono::minutes(5)};
   Duration retry_for{std::chrono::hours(24)};
+  bool operator==(const Receiver&) const = default;
 };
 
 struct Route {

@@ -5,7 +5,7 @@
 //   for (auto& n : o.notifications) receivers.at(n.receiver).deliver(std::move(n));
 //
 // Pure and single-threaded: time comes in as `now_ms`, notifications go out as values.
-// Stages in order: silence -> route -> group; redaction, dedup and pacing join between.
+// Stages in order: silence -> route -> redact -> group; dedup and pacing join between.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "erralert/core/event.hpp"
 #include "erralert/core/match.hpp"
 #include "erralert/core/notification.hpp"
+#include "erralert/core/redact.hpp"
 
 namespace erralert::core {
 
@@ -49,6 +50,7 @@ class Pipeline {
   std::vector<config::Route> routes_;
   std::vector<CompiledRoute> compiled_routes_;
   std::vector<CompiledSilence> silences_;
+  Redactor redactor_;
 };
 
 /// The compiled matcher of config match terms, already validated at load.

@@ -1,0 +1,38 @@
+// HttpReceiver: delivers one receiver's notifications over HTTPS, in order, from its spool,
+// paced, retried and dead-lettered as CONTRACT.md section 5 says.
+//
+//   auto r = std::make_unique<HttpReceiver>(cfg, ctx, make_discord_platform());
+//   r->deliver(std::move(n));   // spooled now, sent when the pacer allows
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "erralert/deliver/platform.hpp"
+#include "erralert/deliver/receiver.hpp"
+
+namespace erralert::deliver {
+
+class HttpReceiver final : public Receiver {
+ public:
+  /// Loads what an earlier run left in the spool and starts the delivery loop.
+  HttpReceiver(const config::Receiver& cfg, const ReceiverContext& ctx,
+               std::unique_ptr<PlatformAdapter> platform);
+  /// Stops the loop; what is undelivered stays in the spool.
+  ~HttpReceiver() override;
+
+  const std::string& name() const override;
+  void deliver(core::Notification n) override;
+  void flush() override {}
+  std::size_t queue_depth() const override;
+  std::string state() const override;
+  std::string last_error() const override;
+  boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) override;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;  // shared with the delivery coroutine, which may outlive us
+};
+
+}  // namespace erralert::deliver

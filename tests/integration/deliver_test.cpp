@@ -1,0 +1,292 @@
+// The real erralertd delivering to fake Discord, Slack and webhook servers on 127.0.0.1:
+// rendering, redaction, retries, rate limits, dead letters, TLS trust, secret hygiene and the
+// spool across a crash (CONTRACT.md section 5).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "support/daemon_process.hpp"
+#include "support/fake_platform.hpp"
+#include "support/http_client.hpp"
+#include "support/test_ca.hpp"
+
+namespace erralert::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Mode = FakePlatform::Mode;
+
+// The outage of seeds/000: an OpenAI 502 behind a Spring service, with secrets in the request.
+const std::string kSeedEvent = R"({
+  "service": "embedding-api", "environment": "prod", "severity": "error",
+  "status": 502, "code": "EXTERNAL_SERVER_ERROR",
+  "message": "open AI 연동 오류 : /embeddings",
+  "detail": "feign.FeignException$InternalServerError: [500 Internal Server Error] during [POST] to [https://api.openai.com/v1/embeddings]",
+  "request": {"method": "POST", "path": "/v1/users/48213/embeddings",
+              "params": {"input": "hello", "password": "hunter2-secret", "mention": "<!channel> <@U123>"},
+              "headers": {"Authorization": "Bearer sk-live-0123456789abcdef", "User-Agent": "curl/8"}},
+  "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"
+})";
+const std::vector<std::string> kSecrets = {"hunter2-secret", "sk-live-0123456789abcdef"};
+
+std::string receiver_yaml(const std::string& name, const std::string& type, const std::string& url,
+                          const std::string& extra = "") {
+  return "  - {name: " + name + ", type: " + type + ", url: \"" + url + "\"" + extra + "}\n";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The longest prefix of UTF-8 `s` of at most `bytes` bytes that ends on a character boundary.
+std::string utf8_prefix(const std::string& s, std::size_t bytes) {
+  if (bytes >= s.size()) return s;
+  while (bytes > 0 && (static_cast<unsigned char>(s[bytes]) & 0xC0) == 0x80) --bytes;
+  return s.substr(0, bytes);
+}
+
+// Polls `done` every 20 ms for at most `timeout`.
+template <class F>
+bool eventually(F done, std::chrono::milliseconds timeout = 10s) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+nlohmann::json receiver_status(const DaemonProcess& d, const std::string& name) {
+  const nlohmann::json status = http_get(d.port(), "/v1/status").json();
+  for (const auto& r : status["receivers"]) {
+    if (r["name"] == name) return r;
+  }
+  return nullptr;
+}
+
+// Everything the daemon shows anyone: logs, status, metrics, readiness.
+std::string every_output(const DaemonProcess& d) {
+  return d.stderr_text() + http_get(d.port(), "/v1/status").body + http_get(d.port(), "/metrics").body +
+         http_get(d.port(), "/readyz").body;
+}
+
+void expect_no_secret(const std::string& text, const FakePlatform& fake) {
+  EXPECT_EQ(text.find(fake.token()), std::string::npos) << "token leaked:\n" << text;
+  EXPECT_EQ(text.find(fake.url()), std::string::npos) << "URL leaked:\n" << text;
+}
+
+TEST(Deliver, SeedEventReachesDiscordSlackAndWebhookRedacted) {
+  FakePlatform discord(Mode::discord), slack(Mode::slack), hook(Mode::webhook);
+  DaemonProcess d("receivers:\n" + receiver_yaml("ops-discord", "discord", discord.url()) +
+                  receiver_yaml("ops-slack", "slack", slack.url()) + receiver_yaml("hooks", "webhook", hook.url()));
+  ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  ASSERT_TRUE(discord.wait_for_requests(1));
+  ASSERT_TRUE(slack.wait_for_requests(1));
+  ASSERT_TRUE(hook.wait_for_requests(1));
+
+  const auto dr = discord.requests()[0];
+  EXPECT_NE(dr.target.find("wait=true"), std::string::npos) << dr.target;
+  EXPECT_EQ(dr.headers.at("content-type"), "application/json");
+  const auto& embed = dr.json["embeds"][0];
+  EXPECT_EQ(dr.json["allowed_mentions"], (nlohmann::json{{"parse", nlohmann::json::array()}}));
+  EXPECT_NE(embed["title"].get<std::string>().find("embedding-api"), std::string::npos) << embed.dump(2);
+  std::string fields;
+  for (const auto& f : embed["fields"]) fields += f["name"].get<std::string>() + ": " + f["value"].get<std::string>() + "\n";
+  // Markdown is escaped in event text: the code's underscores arrive as "\_".
+  for (const char* want : {"POST /v1/users/{id}/embeddings", "502", R"(EXTERNAL\_SERVER\_ERROR)",
+                           "4bf92f3577b34da6a3ce929d0e0e4736", "[redacted]", "prod"}) {
+    EXPECT_NE(fields.find(want), std::string::npos) << want << " missing in " << embed.dump(2);
+  }
+
+  const auto sr = slack.requests()[0];
+  EXPECT_TRUE(sr.json.contains("text"));
+  EXPECT_TRUE(sr.json["blocks"].is_array());
+  EXPECT_EQ(sr.body.find("<!channel>"), std::string::npos) << "a param must never ping anyone";
+  EXPECT_EQ(sr.body.find("<@U123>"), std::string::npos);
+  EXPECT_NE(sr.body.find("&lt;!channel&gt;"), std::string::npos) << sr.body;
+
+  const auto hr = hook.requests()[0];
+  EXPECT_EQ(hr.json["kind"], "first");
+  EXPECT_EQ(hr.json["receiver"], "hooks");
+  EXPECT_EQ(hr.json["groups"][0]["count"], 1);
+  EXPECT_EQ(hr.json["groups"][0]["event"]["request"]["params"]["password"], "[redacted]");
+  EXPECT_EQ(hr.json["groups"][0]["event"]["request"]["headers"]["Authorization"], "[redacted]");
+  EXPECT_EQ(hr.json["others"], (nlohmann::json{{"groups", 0}, {"count", 0}}));
+
+  for (const auto* r : {&dr, &sr, &hr}) {
+    for (const auto& secret : kSecrets) EXPECT_EQ(r->body.find(secret), std::string::npos) << secret;
+  }
+  for (const auto* f : {&discord, &slack, &hook}) expect_no_secret(every_output(d), *f);
+  EXPECT_EQ(d.terminate(), 0);
+}
+
+TEST(Deliver, HugeKoreanEventStaysWithinDiscordAndSlackLimits) {
+  FakePlatform discord(Mode::discord), slack(Mode::slack);
+  // Over the default 64 KiB event limit on purpose: an operator may raise it, and then the
+  // renderer, not the ingest limit, must keep the message within the platforms' limits.
+  DaemonProcess d("limits: {max_event_bytes: 1048576}\nreceivers:\n" + receiver_yaml("d", "discord", discord.url()) +
+                  receiver_yaml("s", "slack", slack.url()));
+  nlohmann::json e = {{"service", "결제-api"}, {"status", 500}, {"code", "E"}};
+  std::string message;
+  while (message.size() < 100 * 1024) message += "결제 승인 실패 ";
+  e["message"] = message;
+  for (int i = 0; i < 40; ++i) {
+    e["errors"].push_back({{"field", "필드" + std::to_string(i)}, {"value", utf8_prefix(message, 3000)}, {"reason", "잘못된 값"}});
+    e["request"]["params"]["param" + std::to_string(i)] = utf8_prefix(message, 2000);
+  }
+  ASSERT_EQ(http_post(d.port(), "/v1/events", e.dump()).status, 202);
+  ASSERT_TRUE(discord.wait_for_requests(1));
+  ASSERT_TRUE(slack.wait_for_requests(1));
+  // The fakes answer 400 exactly when the real platforms would; the daemon must see a 2xx.
+  EXPECT_FALSE(discord_payload_error(discord.requests()[0].json)) << *discord_payload_error(discord.requests()[0].json);
+  EXPECT_FALSE(slack_payload_error(slack.requests()[0].body));
+  ASSERT_TRUE(eventually([&] { return receiver_status(d, "d")["queue_depth"] == 0 && receiver_status(d, "s")["queue_depth"] == 0; }));
+  EXPECT_EQ(http_get(d.port(), "/metrics").body.find("notifications_dead_total{receiver=\"d\"} 1"), std::string::npos);
+}
+
+TEST(Deliver, ThreeBadGatewaysThenDelivered) {
+  FakePlatform hook(Mode::webhook);
+  for (int i = 0; i < 3; ++i) hook.push_status(502);
+  DaemonProcess d("receivers:\n" + receiver_yaml("hooks", "webhook", hook.url(), ", retry: {initial: 10ms, max: 40ms}"));
+  ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  ASSERT_TRUE(hook.wait_for_requests(4));
+  const auto reqs = hook.requests();
+  EXPECT_EQ(reqs[0].body, reqs[3].body) << "the retry sends the same notification";
+  ASSERT_TRUE(eventually([&] { return receiver_status(d, "hooks")["queue_depth"] == 0; }));
+  const std::string metrics = http_get(d.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(erralert_notifications_failed_total{receiver="hooks",reason="server_error"} 3)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(erralert_notifications_sent_total{receiver="hooks",kind="first"} 1)"), std::string::npos) << metrics;
+  EXPECT_EQ(hook.request_count(), 4u);
+  expect_no_secret(every_output(d), hook);
+}
+
+TEST(Deliver, RateLimitedWaitsAtLeastWhatDiscordAsks) {
+  FakePlatform discord(Mode::discord);
+  discord.push_rate_limited(0.6);
+  DaemonProcess d("receivers:\n" + receiver_yaml("d", "discord", discord.url()));
+  ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  ASSERT_TRUE(discord.wait_for_requests(1));
+  const auto first_seen = std::chrono::steady_clock::now();
+  ASSERT_TRUE(discord.wait_for_requests(2));
+  // A lower bound only: the daemon may be slower, never sooner (the poll may see the first late).
+  EXPECT_GE(std::chrono::steady_clock::now() - first_seen, 450ms);
+  ASSERT_TRUE(eventually([&] { return receiver_status(d, "d")["queue_depth"] == 0; }));
+  const std::string metrics = http_get(d.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(reason="rate_limited"} 1)"), std::string::npos) << metrics;
+}
+
+TEST(Deliver, DeletedDiscordWebhookDeadLettersDisablesAndReloadReenables) {
+  FakePlatform discord(Mode::discord);
+  discord.push_not_found();
+  TempDir cfg_dir;
+  DaemonProcess d("receivers:\n" + receiver_yaml("ops-discord", "discord", discord.url()));
+  ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  ASSERT_TRUE(discord.wait_for_requests(1));
+  ASSERT_TRUE(eventually([&] { return http_get(d.port(), "/readyz").status == 503; }));
+  EXPECT_NE(http_get(d.port(), "/readyz").body.find("ops-discord"), std::string::npos);
+  EXPECT_NE(receiver_status(d, "ops-discord")["state"].get<std::string>().find("disabled"), std::string::npos);
+
+  const std::string dead = read_file(d.storage_dir() + "/dead-letter.jsonl");
+  const auto record = nlohmann::json::parse(dead.substr(0, dead.find('\n')));
+  EXPECT_EQ(record["receiver"], "ops-discord");
+  EXPECT_EQ(record["kind"], "first");
+  EXPECT_TRUE(record["body"].contains("embeds"));
+  for (const auto& secret : kSecrets) EXPECT_EQ(dead.find(secret), std::string::npos);
+  expect_no_secret(dead, discord);
+  EXPECT_NE(http_get(d.port(), "/metrics").body.find(R"(erralert_notifications_dead_total{receiver="ops-discord"} 1)"),
+            std::string::npos);
+
+  // While disabled, a new notification is kept (spooled), not sent.
+  ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  ASSERT_TRUE(eventually([&] { return receiver_status(d, "ops-discord")["queue_depth"] == 1; }));
+  EXPECT_EQ(discord.request_count(), 1u);
+
+  // A reload re-enables it and the kept notification goes out.
+  ::kill(d.pid(), SIGHUP);
+  ASSERT_TRUE(discord.wait_for_requests(2));
+  ASSERT_TRUE(eventually([&] { return http_get(d.port(), "/readyz").status == 200; }));
+  expect_no_secret(every_output(d), discord);
+  EXPECT_EQ(d.terminate(), 0);
+}
+
+TEST(Deliver, UntrustedCertificateGetsNothingTrustedCaFileWorks) {
+  TempDir dir;
+  TestCa ca(dir.path());
+  FakePlatform trusted(Mode::discord, ca.server_tls());
+  FakePlatform untrusted(Mode::discord, ca.untrusted_tls());
+  const std::string ca_opt = ", ca_file: \"" + ca.ca_file() + "\", retry: {initial: 50ms, max: 100ms}";
+  DaemonProcess d("receivers:\n" + receiver_yaml("good", "discord", trusted.url(), ca_opt) +
+                  receiver_yaml("bad", "discord", untrusted.url(), ca_opt));
+  ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  ASSERT_TRUE(trusted.wait_for_requests(1));
+  EXPECT_EQ(trusted.requests()[0].json["embeds"].size(), 1u);
+  ASSERT_TRUE(eventually([&] {
+    return http_get(d.port(), "/metrics").body.find(R"(erralert_notifications_failed_total{receiver="bad",reason="network"} 2)") !=
+           std::string::npos;
+  })) << http_get(d.port(), "/metrics").body;
+  EXPECT_EQ(untrusted.request_count(), 0u) << "nothing may be sent to a peer that failed verification";
+  EXPECT_EQ(receiver_status(d, "bad")["queue_depth"], 1) << "kept for when the certificate is fixed";
+  EXPECT_NE(receiver_status(d, "bad")["last_error"].get<std::string>().find("certificate"), std::string::npos)
+      << receiver_status(d, "bad").dump();
+  expect_no_secret(every_output(d), untrusted);
+  expect_no_secret(every_output(d), trusted);
+}
+
+TEST(Deliver, FailingSlackDoesNotDelayDiscord) {
+  FakePlatform discord(Mode::discord), slack(Mode::slack);
+  slack.push_delay(4s);
+  DaemonProcess d("receivers:\n" + receiver_yaml("s", "slack", slack.url(), ", timeout: 10s") +
+                  receiver_yaml("d", "discord", discord.url()));
+  ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  ASSERT_TRUE(slack.wait_for_requests(1));
+  // Slack is still holding its answer for seconds; Discord has had its message long before.
+  ASSERT_TRUE(discord.wait_for_requests(1, 2s));
+  EXPECT_EQ(receiver_status(d, "s")["queue_depth"], 1);
+}
+
+TEST(Deliver, SpoolSurvivesAKillAndIsDeliveredAfterRestart) {
+  FakePlatform hook(Mode::webhook);
+  for (int i = 0; i < 2; ++i) hook.push_status(503);
+  TempDir storage;
+  std::string first_body;
+  {
+    DaemonProcess d("receivers:\n" + receiver_yaml("hooks", "webhook", hook.url(), ", retry: {initial: 1s}"), "", "",
+                    storage.path().string());
+    ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+    ASSERT_TRUE(hook.wait_for_requests(1));
+    first_body = hook.requests()[0].body;
+    d.kill_hard();  // a crash: no drain, no clean-up
+  }
+  DaemonProcess restarted("receivers:\n" + receiver_yaml("hooks", "webhook", hook.url(), ", retry: {initial: 10ms}"), "",
+                          "", storage.path().string());
+  ASSERT_TRUE(eventually([&] { return hook.request_count() >= 3; }, 15s)) << hook.request_count();
+  EXPECT_EQ(hook.requests().back().body, first_body);
+  ASSERT_TRUE(eventually([&] { return receiver_status(restarted, "hooks")["queue_depth"] == 0; }));
+  EXPECT_EQ(restarted.terminate(), 0);
+}
+
+TEST(Deliver, ShutdownKeepsWhatItCannotDeliverForTheNextStart) {
+  FakePlatform hook(Mode::webhook);
+  for (int i = 0; i < 50; ++i) hook.push_status(500);
+  TempDir storage;
+  {
+    DaemonProcess d("receivers:\n" + receiver_yaml("hooks", "webhook", hook.url(), ", retry: {initial: 5s}"),
+                    "", "shutdown_timeout: 1s", storage.path().string());
+    ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+    ASSERT_TRUE(hook.wait_for_requests(1));
+    EXPECT_EQ(d.terminate(), 0);
+  }
+  const auto spool = std::filesystem::path(storage.path()) / "spool";
+  std::size_t files = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(spool)) files += f.is_regular_file();
+  EXPECT_EQ(files, 1u);
+}
+
+}  // namespace
+}  // namespace erralert::testing
