@@ -143,6 +143,9 @@ void Daemon::start() {
 }
 
 int Daemon::run() {
+  // A closed stdout (console receiver) or a file-size limit must be an error code, not death.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     start();
   } catch (const StartError& e) {

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "support/daemon_process.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_platform.hpp"
 #include "support/http_client.hpp"
 #include "support/test_ca.hpp"
@@ -49,17 +49,6 @@ std::string utf8_prefix(const std::string& s, std::size_t bytes) {
   if (bytes >= s.size()) return s;
   while (bytes > 0 && (static_cast<unsigned char>(s[bytes]) & 0xC0) == 0x80) --bytes;
   return s.substr(0, bytes);
-}
-
-// Polls `done` every 20 ms for at most `timeout`.
-template <class F>
-bool eventually(F done, std::chrono::milliseconds timeout = 10s) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
 }
 
 nlohmann::json receiver_status(const DaemonProcess& d, const std::string& name) {

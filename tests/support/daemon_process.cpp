@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,7 +47,8 @@ void write_file(const std::string& path, const std::string& text) {
 namespace {
 
 /// Forks erralertd with stdin/stdout/stderr on the given fds.
-pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, int err_fd) {
+/// `file_size_limit` >= 0 sets RLIMIT_FSIZE: every file write past it fails, as on a full disk.
+pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, int err_fd, long file_size_limit = -1) {
   std::vector<char*> argv;
   std::string exe = ERRALERTD_PATH;
   argv.push_back(exe.data());
@@ -58,6 +60,10 @@ pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, int err
     ::dup2(in_fd, 0);
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
+    if (file_size_limit >= 0) {
+      const rlimit limit{static_cast<rlim_t>(file_size_limit), static_cast<rlim_t>(file_size_limit)};
+      ::setrlimit(RLIMIT_FSIZE, &limit);
+    }
     ::execv(exe.c_str(), argv.data());
     ::_exit(127);
   }
@@ -122,7 +128,8 @@ CommandResult run_erralertd(const std::vector<std::string>& args, const std::str
 }
 
 DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& http_yaml,
-                             const std::string& server_yaml, const std::string& storage_dir)
+                             const std::string& server_yaml, const std::string& storage_dir,
+                             long file_size_limit)
     : storage_dir_(storage_dir.empty() ? dir_.file("state") : storage_dir) {
   std::ostringstream cfg;
   cfg << "server:\n"
@@ -140,7 +147,8 @@ DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& h
   int out[2], err[2];
   const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  pid_ = spawn({"run", "--config", config_path, "--log-level", "debug"}, devnull, out[1], err[1]);
+  pid_ = spawn({"run", "--config", config_path, "--log-level", "debug"}, devnull, out[1], err[1],
+                 file_size_limit);
   ::close(devnull);
   ::close(out[1]);
   ::close(err[1]);

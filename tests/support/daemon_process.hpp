@@ -50,9 +50,11 @@ class DaemonProcess {
   /// `extra_yaml` is appended to a config whose server block (port 0, sockets and storage in
   /// a temp dir) is written by the harness; it must hold at least `receivers:`. `server_yaml`
   /// adds keys to server.http (e.g. "token: abc"); `server_yaml` to server; `storage_dir`
-  /// replaces the temp storage (to restart on the spool of an earlier daemon).
+  /// replaces the temp storage (to restart on the spool of an earlier daemon);
+  /// `file_size_limit` >= 0 caps every file the daemon writes (RLIMIT_FSIZE), as a full disk.
   explicit DaemonProcess(const std::string& extra_yaml, const std::string& http_yaml = "",
-                         const std::string& server_yaml = "", const std::string& storage_dir = "");
+                         const std::string& server_yaml = "", const std::string& storage_dir = "",
+                         long file_size_limit = -1);
   ~DaemonProcess();
 
   std::uint16_t port() const { return port_; }

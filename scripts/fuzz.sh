@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan+UBSan) and runs each one for a bounded time on its
+# seed corpus (tests/fuzz/corpus/<name>/, copied so the tree stays clean).
+#
+#   scripts/fuzz.sh                       # 20 s per target: the CI step
+#   scripts/fuzz.sh --seconds 600         # longer
+#   scripts/fuzz.sh --runs 10000000       # the long run docs/RELIABILITY.md records
+# A crash leaves its input in build-fuzz/findings/<name>/ and fails the script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+limit=(-max_total_time=20)
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --seconds) limit=(-max_total_time="$2"); shift 2 ;;
+    --runs) limit=(-runs="$2"); shift 2 ;;
+    *) echo "usage: $0 [--seconds N | --runs N]" >&2; exit 2 ;;
+  esac
+done
+
+scripts/install-deps.sh --all
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DERRALERT_FUZZ=ON -DERRALERT_BUILD_TESTS=OFF >/dev/null
+targets=()
+for source in tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$source" .cpp)"); done
+cmake --build build-fuzz --target "${targets[@]}"
+
+status=0
+for target_name in "${targets[@]}"; do
+  target=build-fuzz/tests/fuzz/$target_name
+  name=${target_name#fuzz_}
+  work=build-fuzz/work/$name findings=build-fuzz/findings/$name
+  rm -rf "$work"; mkdir -p "$work" "$findings"
+  [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name/." "$work/"
+  echo "== fuzz_$name (${limit[*]})"
+  if ! "$target" "$work" "${limit[@]}" -rss_limit_mb=2048 -timeout=10 \
+      -artifact_prefix="$findings/" -print_final_stats=1 2>&1 | tail -n 12; then
+    echo "fuzz_$name FAILED: inputs in $findings" >&2
+    status=1
+  fi
+done
+exit $status
