@@ -115,8 +115,9 @@ case "$with_am" in
   *)
     if [[ ! -x "$am_bin" ]]; then
       # Installed when asked for, or by default when the package manager offers it.
-      if [[ "$with_am" != auto ]] || apt-cache policy prometheus-alertmanager 2>/dev/null |
-          grep -q 'Candidate: [0-9]'; then
+      # (Read into a variable first: `grep -q` closing the pipe early fails it under pipefail.)
+      am_policy=$(apt-cache policy prometheus-alertmanager 2>/dev/null || true)
+      if [[ "$with_am" != auto ]] || grep -q 'Candidate: [0-9]' <<<"$am_policy"; then
         log "installing prometheus-alertmanager"
         apt_install prometheus-alertmanager || true
       fi
