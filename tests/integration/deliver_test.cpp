@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "erralert/core/utf8.hpp"
 #include "support/daemon_process.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_platform.hpp"
@@ -42,13 +43,6 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// The longest prefix of UTF-8 `s` of at most `bytes` bytes that ends on a character boundary.
-std::string utf8_prefix(const std::string& s, std::size_t bytes) {
-  if (bytes >= s.size()) return s;
-  while (bytes > 0 && (static_cast<unsigned char>(s[bytes]) & 0xC0) == 0x80) --bytes;
-  return s.substr(0, bytes);
 }
 
 nlohmann::json receiver_status(const DaemonProcess& d, const std::string& name) {
@@ -126,8 +120,8 @@ TEST(Deliver, HugeKoreanEventStaysWithinDiscordAndSlackLimits) {
   while (message.size() < 100 * 1024) message += "결제 승인 실패 ";
   e["message"] = message;
   for (int i = 0; i < 40; ++i) {
-    e["errors"].push_back({{"field", "필드" + std::to_string(i)}, {"value", utf8_prefix(message, 3000)}, {"reason", "잘못된 값"}});
-    e["request"]["params"]["param" + std::to_string(i)] = utf8_prefix(message, 2000);
+    e["errors"].push_back({{"field", "필드" + std::to_string(i)}, {"value", core::truncate_bytes(message, 3000)}, {"reason", "잘못된 값"}});
+    e["request"]["params"]["param" + std::to_string(i)] = core::truncate_bytes(message, 2000);
   }
   ASSERT_EQ(http_post(d.port(), "/v1/events", e.dump()).status, 202);
   ASSERT_TRUE(discord.wait_for_requests(1));
