@@ -10,46 +10,59 @@ namespace asio = boost::asio;
 
 Intake::Intake(const asio::any_io_executor& ex, const config::Config& cfg, core::Metrics& metrics,
                const core::Clock& clock, std::string host)
-    : capacity_(cfg.server.queue_capacity),
-      metrics_(metrics),
-      clock_(clock),
-      ready_(ex),
-      space_(ex),
-      rejected_queue_full_(metrics.counter("events_rejected_total", {{"reason", "queue_full"}})) {
-  base_.host = std::move(host);
+    : capacity_(cfg.server.queue_capacity), counters_(metrics), clock_(clock), ready_(ex), space_(ex) {
+  ctx_.host = std::move(host);
   reconfigure(cfg);
 }
 
+Intake::Counters::Counters(core::Metrics& m)
+    : received_http(m.counter("events_received_total", {{"transport", "http"}})),
+      received_unix(m.counter("events_received_total", {{"transport", "unix"}})),
+      received_unix_dgram(m.counter("events_received_total", {{"transport", "unix_dgram"}})),
+      rejected_malformed(m.counter("events_rejected_total", {{"reason", "malformed"}})),
+      rejected_invalid(m.counter("events_rejected_total", {{"reason", "invalid"}})),
+      rejected_too_large(m.counter("events_rejected_total", {{"reason", "too_large"}})),
+      rejected_queue_full(m.counter("events_rejected_total", {{"reason", "queue_full"}})) {}
+
+std::uint64_t& Intake::Counters::received(std::string_view transport) {
+  if (transport == "unix") return received_unix;
+  if (transport == "unix_dgram") return received_unix_dgram;
+  return received_http;
+}
+
 void Intake::reconfigure(const config::Config& cfg) {
-  base_.default_service = cfg.defaults.service;
-  base_.default_environment = cfg.defaults.environment;
-  base_.max_event_bytes = cfg.limits.max_event_bytes;
+  ctx_.default_service = cfg.defaults.service;
+  ctx_.default_environment = cfg.defaults.environment;
+  ctx_.max_event_bytes = cfg.limits.max_event_bytes;
   capacity_ = cfg.server.queue_capacity;
 }
 
-core::ParseContext Intake::context(std::string_view service_hint) const {
-  core::ParseContext ctx = base_;
-  ctx.transport_service = std::string(service_hint);
-  ctx.now_ms = clock_.now_ms();
-  return ctx;
+const core::ParseContext& Intake::context(std::string_view service_hint) {
+  ctx_.transport_service.assign(service_hint);
+  ctx_.now_ms = clock_.now_ms();
+  return ctx_;
 }
 
-void Intake::count_rejections(const core::BodyResult& r, std::string_view transport) {
-  metrics_.counter("events_received_total", {{"transport", std::string(transport)}}) += r.total();
-  if (r.syntax_error) ++metrics_.counter("events_rejected_total", {{"reason", "malformed"}});
-  for (const auto& rej : r.rejected) {
-    ++metrics_.counter("events_rejected_total", {{"reason", rej.too_large ? "too_large" : "invalid"}});
-  }
+void Intake::count_rejections(const core::BodyResult& r) {
+  counters_.received_http += r.total();
+  if (r.syntax_error) ++counters_.rejected_malformed;
+  for (const auto& rej : r.rejected) ++(rej.too_large ? counters_.rejected_too_large : counters_.rejected_invalid);
 }
 
 Intake::BodyAnswer Intake::submit_body(std::string_view body, core::BodyFormat format,
                                        std::string_view service_hint) {
-  BodyAnswer a{core::parse_body(body, format, context(service_hint)), false};
-  count_rejections(a.result, "http");
+  BodyAnswer a;
+  if (!has_space()) {  // no room for even one event: answer at once, without parsing
+    a.queue_full = true;
+    ++counters_.rejected_queue_full;
+    return a;
+  }
+  a.result = core::parse_body(body, format, context(service_hint));
+  count_rejections(a.result);
   if (a.result.events.empty()) return a;
   if (queue_.size() + a.result.events.size() > capacity_) {
     a.queue_full = true;
-    rejected_queue_full_ += a.result.events.size();
+    counters_.rejected_queue_full += a.result.events.size();
     return a;
   }
   for (auto& e : a.result.events) queue_.push_back(std::move(e));
@@ -58,14 +71,14 @@ Intake::BodyAnswer Intake::submit_body(std::string_view body, core::BodyFormat f
 }
 
 void Intake::submit_text(std::string_view text, std::string_view transport) {
-  if (text.size() > base_.max_event_bytes) {
+  if (text.size() > ctx_.max_event_bytes) {
     refuse_oversized(text.size(), transport);
     return;
   }
-  metrics_.counter("events_received_total", {{"transport", std::string(transport)}}) += 1;
+  ++counters_.received(transport);
   auto r = core::parse_event_text(text, context({}));
   if (!r) {
-    ++metrics_.counter("events_rejected_total", {{"reason", "invalid"}});
+    ++counters_.rejected_invalid;
     const auto& e = r.errors().front();
     warn_refused(transport, e.field.empty() ? "event" : e.field, e.reason);
     return;
@@ -75,8 +88,8 @@ void Intake::submit_text(std::string_view text, std::string_view transport) {
 }
 
 void Intake::refuse_oversized(std::size_t bytes, std::string_view transport) {
-  metrics_.counter("events_received_total", {{"transport", std::string(transport)}}) += 1;
-  ++metrics_.counter("events_rejected_total", {{"reason", "too_large"}});
+  ++counters_.received(transport);
+  ++counters_.rejected_too_large;
   warn_refused(transport, "event",
                fmt::format("over limits.max_event_bytes ({} bytes or more)", bytes));
 }

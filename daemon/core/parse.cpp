@@ -1,15 +1,22 @@
 // Parse and validate untrusted event bodies into Events; every failure becomes a FieldError.
+//
+// Event text is parsed once by Boost.JSON into an arena on the stack (no allocation for a
+// typical event), and the Event is built by taking fields out of that document; only what stays
+// JSON in the Event (params, headers, errors[].value, extra) is converted to nlohmann::json.
+// nlohmann's parser runs only to say where a refused text went wrong.
 #include "erralert/core/parse.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
 #include <utility>
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <nlohmann/json.hpp>
 
+#include "erralert/core/json_convert.hpp"
 #include "erralert/core/ndjson.hpp"
 #include "erralert/core/normalize.hpp"
 #include "erralert/core/utf8.hpp"
@@ -17,6 +24,7 @@
 namespace erralert::core {
 namespace {
 
+namespace bj = boost::json;
 using json = nlohmann::json;
 
 constexpr std::size_t kMaxDepth = 64;
@@ -29,6 +37,8 @@ constexpr std::size_t kMaxFingerprintItems = 16;
 constexpr std::size_t kMaxValueChars = 64;
 constexpr std::size_t kMaxSyntaxMessageChars = 120;
 constexpr std::int64_t kMaxEpochMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+/// Stack space for one event's document; a typical 0.5 KiB event needs about a third of it.
+constexpr std::size_t kArenaBytes = 4096;
 
 constexpr std::string_view kNotAnObject = "an event must be a JSON object";
 constexpr std::string_view kServiceRequired =
@@ -39,9 +49,14 @@ constexpr std::string_view kServiceRequired =
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+/// Compact JSON text of a value, written as everywhere else in erralert (nlohmann's format).
+std::string dump(const bj::value& v) { return dump(to_nlohmann(v)); }
+
+std::string_view view(const bj::string& s) { return {s.data(), s.size()}; }
+
 /// The offending value for a FieldError: strings as sent, others as JSON, at most 64 characters.
-std::string shorten(const json& v) {
-  if (v.is_string()) return truncate_chars(v.get_ref<const std::string&>(), kMaxValueChars);
+std::string shorten(const bj::value& v) {
+  if (v.is_string()) return truncate_chars(view(v.get_string()), kMaxValueChars);
   return truncate_chars(dump(v), kMaxValueChars);
 }
 
@@ -84,29 +99,27 @@ std::optional<std::int64_t> to_int(std::string_view digits) {
   return v;
 }
 
-/// Integral JSON numbers as int64 (unsigned ones that fit); nullopt for anything else.
-std::optional<std::int64_t> integer_of(const json& v) {
-  if (v.is_number_integer() && !v.is_number_unsigned()) return v.get<std::int64_t>();
-  if (v.is_number_unsigned() && v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
-    return static_cast<std::int64_t>(v.get<std::uint64_t>());
-  }
+/// Integral JSON numbers as int64; nullopt for anything else (Boost.JSON reads every integer
+/// that fits as int64, so a uint64 is always out of range).
+std::optional<std::int64_t> integer_of(const bj::value& v) {
+  if (v.is_int64()) return v.get_int64();
   return std::nullopt;
 }
 
 /// Text of a scalar for fields that take "a string or a number" (codes, tags): nullopt otherwise.
-std::optional<std::string> scalar_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number() || v.is_boolean()) return dump(v);
+std::optional<std::string> scalar_text(const bj::value& v) {
+  if (v.is_string()) return std::string(view(v.get_string()));
+  if (v.is_number() || v.is_bool()) return dump(v);
   return std::nullopt;
 }
 
 /// Nest's class-validator sends `message` as an array of strings; joined with "; ".
-std::optional<std::string> joined_strings(const json& v, std::string_view separator) {
+std::optional<std::string> joined_strings(const bj::array& items, std::string_view separator) {
   std::string out;
-  for (const auto& item : v) {
+  for (const bj::value& item : items) {
     if (!item.is_string()) return std::nullopt;
     if (!out.empty()) out.append(separator);
-    out.append(item.get_ref<const std::string&>());
+    out.append(view(item.get_string()));
   }
   return out;
 }
@@ -167,8 +180,9 @@ std::string short_parse_message(std::string_view what) {
 
 /// A SAX handler that builds nothing and only remembers where and why parsing failed.
 struct SyntaxErrorLocator final : json::json_sax_t {
+  bool failed = false;
   std::size_t position = 0;
-  std::string message = "invalid JSON";
+  std::string message;
 
   bool null() override { return true; }
   bool boolean(bool) override { return true; }
@@ -183,19 +197,23 @@ struct SyntaxErrorLocator final : json::json_sax_t {
   bool start_array(std::size_t) override { return true; }
   bool end_array() override { return true; }
   bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) override {
+    failed = true;
     position = pos;
     message = short_parse_message(ex.what());
     return false;
   }
 };
 
-/// "syntax error at byte N: ..." for text that nlohmann refused (a second, rare pass).
-std::string locate_syntax_error(std::string_view text) {
+/// "syntax error at byte N: ..." for text that Boost.JSON refused, located by a second, rare
+/// pass of nlohmann's parser, whose messages name what was expected. Should the two parsers
+/// ever disagree, Boost.JSON's reason is given without a position.
+std::string locate_syntax_error(std::string_view text, const bj::error_code& ec) {
   SyntaxErrorLocator locator;
   try {
     json::sax_parse(text, &locator);
   } catch (const std::exception&) {  // not expected: the handler never asks to throw
   }
+  if (!locator.failed) return "syntax error: " + ec.message();
   const std::size_t byte = locator.position > 0 ? locator.position - 1 : 0;
   return "syntax error at byte " + std::to_string(byte) + ": " + locator.message;
 }
@@ -204,13 +222,25 @@ std::string too_deep_message(std::size_t byte) {
   return "nested deeper than " + std::to_string(kMaxDepth) + " levels at byte " + std::to_string(byte);
 }
 
-/// Decodes `text` (valid UTF-8) into `out`; on failure returns why (depth or syntax, located).
-std::optional<std::string> decode(std::string_view text, std::size_t max_depth, json& out,
-                                  std::vector<std::size_t>* element_sizes = nullptr) {
-  if (auto deep = scan_nesting(text, max_depth, element_sizes)) return too_deep_message(*deep);
-  out = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (out.is_discarded()) return locate_syntax_error(text);
-  return std::nullopt;
+/// A JSON document parsed into memory from `arena`; `error` says why there is none (depth or
+/// syntax, located).
+struct Decoded {
+  bj::value value;
+  std::optional<std::string> error;
+};
+
+/// Decodes `text` (valid UTF-8), nesting at most `max_depth` levels.
+Decoded decode(std::string_view text, std::size_t max_depth, bj::monotonic_resource& arena) {
+  bj::parse_options options;
+  options.max_depth = max_depth;
+  bj::error_code ec;
+  Decoded out{bj::parse(bj::string_view(text.data(), text.size()), ec, &arena, options), std::nullopt};
+  if (ec == bj::error::too_deep) {
+    out.error = too_deep_message(scan_nesting(text, max_depth, nullptr).value_or(0));
+  } else if (ec) {
+    out.error = locate_syntax_error(text, ec);
+  }
+  return out;
 }
 
 /// Text as parsed: `raw` when it is valid UTF-8 (no copy), else a repaired copy.
@@ -285,21 +315,21 @@ json repaired_copy(const json& j) {
 
 /// A field taken out of an object: its value and the name it was sent under (for errors).
 struct Taken {
-  json value;
+  bj::value value;
   std::string_view key;
 };
 
 /// Moves the first non-null member named by `keys` (canonical name first, then aliases) out of
 /// `obj`. Nulls met on the way are dropped: many serialisers write null for an absent field.
-std::optional<Taken> take(json& obj, std::initializer_list<std::string_view> keys) {
+std::optional<Taken> take(bj::object& obj, std::initializer_list<std::string_view> keys) {
   for (std::string_view key : keys) {
-    auto it = obj.find(key);
+    auto it = obj.find(bj::string_view(key.data(), key.size()));
     if (it == obj.end()) continue;
-    if (it->is_null()) {
+    if (it->value().is_null()) {
       obj.erase(it);
       continue;
     }
-    Taken taken{std::move(*it), key};
+    Taken taken{std::move(it->value()), key};
     obj.erase(it);
     return taken;
   }
@@ -310,36 +340,41 @@ class EventBuilder {
  public:
   explicit EventBuilder(const ParseContext& ctx) : ctx_(ctx) {}
 
-  Result<Event> build(json&& j) {
-    if (!j.is_object()) return FieldError{"", shorten(j), std::string(kNotAnObject)};
-    read_service(j);
-    read_message(j);
-    read_severity(j);
-    read_status(j);
-    read_code(j);
-    read_timestamp(j);
-    e_.host = optional_string(j, {"host"}, "").value_or(ctx_.host);
-    e_.environment = optional_string(j, {"environment"}, "").value_or(ctx_.default_environment);
-    read_request(j);
-    read_errors(j);
-    read_exception(j);
-    read_detail(j);
-    if (auto id = optional_string(j, {"trace_id", "traceId"}, "")) e_.trace_id = std::move(*id);
-    read_tags(j);
-    read_fingerprint(j);
-    e_.extra = std::move(j);
+  Result<Event> build(bj::value& v) {
+    if (!v.is_object()) return FieldError{"", shorten(v), std::string(kNotAnObject)};
+    bj::object& obj = v.get_object();
+    read_service(obj);
+    read_message(obj);
+    read_severity(obj);
+    read_status(obj);
+    read_code(obj);
+    read_timestamp(obj);
+    e_.host = optional_string(obj, {"host"}, "").value_or(ctx_.host);
+    e_.environment = optional_string(obj, {"environment"}, "").value_or(ctx_.default_environment);
+    read_request(obj);
+    read_errors(obj);
+    read_exception(obj);
+    read_detail(obj);
+    if (auto id = optional_string(obj, {"trace_id", "traceId"}, "")) e_.trace_id = std::move(*id);
+    read_tags(obj);
+    read_fingerprint(obj);
+    if (!obj.empty()) e_.extra = to_nlohmann(v);
     if (!errors_.empty()) return std::move(errors_);
     return std::move(e_);
   }
 
  private:
-  void fail(std::string field, const json& value, std::string_view reason) {
+  void fail(std::string field, const bj::value& value, std::string_view reason) {
     errors_.push_back({std::move(field), shorten(value), std::string(reason)});
+  }
+
+  void fail_text(std::string field, std::string_view value, std::string_view reason) {
+    errors_.push_back({std::move(field), truncate_chars(value, kMaxValueChars), std::string(reason)});
   }
 
   /// A non-empty string member, or nullopt when absent or "" (so that defaults apply); a
   /// non-string is an error (reported, nullopt).
-  std::optional<std::string> optional_string(json& obj, std::initializer_list<std::string_view> keys,
+  std::optional<std::string> optional_string(bj::object& obj, std::initializer_list<std::string_view> keys,
                                              std::string_view prefix) {
     auto t = take(obj, keys);
     if (!t) return std::nullopt;
@@ -347,106 +382,104 @@ class EventBuilder {
       fail(join_path(prefix, t->key), t->value, "expected a string");
       return std::nullopt;
     }
-    auto& s = t->value.get_ref<std::string&>();
-    return s.empty() ? std::nullopt : std::optional<std::string>(std::move(s));
+    const bj::string& s = t->value.get_string();
+    return s.empty() ? std::nullopt : std::optional<std::string>(view(s));
   }
 
   /// An object member or nullopt when absent; anything else is an error (reported, nullopt).
-  std::optional<json> optional_object(json& obj, std::string_view key, std::string_view prefix) {
+  std::optional<bj::object> optional_object(bj::object& obj, std::string_view key, std::string_view prefix) {
     auto t = take(obj, {key});
     if (!t) return std::nullopt;
     if (!t->value.is_object()) {
       fail(join_path(prefix, key), t->value, "expected an object");
       return std::nullopt;
     }
-    return std::move(t->value);
+    return std::move(t->value.get_object());
   }
 
-  void read_service(json& obj) {
+  void read_service(bj::object& obj) {
     std::string service;
     if (auto t = take(obj, {"service"})) {
       if (!t->value.is_string()) return fail("service", t->value, "expected a string");
-      service = std::move(t->value.get_ref<std::string&>());
+      service = view(t->value.get_string());
     } else if (!ctx_.transport_service.empty()) {
       service = ctx_.transport_service;
     } else if (!ctx_.default_service.empty()) {
       service = ctx_.default_service;
     } else {
-      fail("service", "", kServiceRequired);
+      fail_text("service", "", kServiceRequired);
       return;
     }
     if (service.empty() || count_chars(service) > kMaxServiceChars || has_control(service)) {
-      fail("service", service, "must be 1..128 characters without control characters");
+      fail_text("service", service, "must be 1..128 characters without control characters");
       return;
     }
     e_.service = std::move(service);
   }
 
   /// `message`, else `reason`, else Spring's default body's `error`; the first non-empty wins.
-  void read_message(json& obj) {
+  void read_message(bj::object& obj) {
     bool saw_empty = false;
     for (std::string_view key : {"message", "reason"}) {
       auto t = take(obj, {key});
       if (!t) continue;
       std::optional<std::string> text;
-      if (t->value.is_string()) text = std::move(t->value.get_ref<std::string&>());
-      if (t->value.is_array()) text = joined_strings(t->value, "; ");
+      if (t->value.is_string()) text = std::string(view(t->value.get_string()));
+      if (t->value.is_array()) text = joined_strings(t->value.get_array(), "; ");
       if (!text) {
         fail(std::string(key), t->value, "expected a string or an array of strings");
         return;
       }
-      if (!text->empty()) return set_message(std::move(*text));
+      if (!text->empty()) return set_message(*text);
       saw_empty = true;
     }
-    if (auto it = obj.find("error"); it != obj.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
-      set_message(std::move(it->get_ref<std::string&>()));
+    if (auto it = obj.find("error"); it != obj.end() && it->value().is_string() && !it->value().get_string().empty()) {
+      set_message(view(it->value().get_string()));
       obj.erase(it);
       return;
     }
-    fail("message", "", saw_empty ? "must not be empty" : "message is required");
+    fail_text("message", "", saw_empty ? "must not be empty" : "message is required");
   }
 
-  void set_message(std::string text) { e_.message = truncate_bytes(text, kMaxMessageBytes); }
+  void set_message(std::string_view text) { e_.message = truncate_bytes(text, kMaxMessageBytes); }
 
-  void read_severity(json& obj) {
+  void read_severity(bj::object& obj) {
     auto t = take(obj, {"severity"});
     if (!t) return;
     std::optional<Severity> s;
-    if (t->value.is_string()) s = parse_severity(t->value.get_ref<const std::string&>());
+    if (t->value.is_string()) s = parse_severity(view(t->value.get_string()));
     if (!s) return fail("severity", t->value, "expected one of debug, info, warning, error, critical");
     e_.severity = *s;
   }
 
-  void read_status(json& obj) {
+  void read_status(bj::object& obj) {
     auto t = take(obj, {"status", "statusCode"});
     if (!t) return;
     std::optional<std::int64_t> n = integer_of(t->value);
-    if (t->value.is_string() && all_digits(t->value.get_ref<const std::string&>())) {
-      n = to_int(t->value.get_ref<const std::string&>());
-    }
+    if (t->value.is_string() && all_digits(view(t->value.get_string()))) n = to_int(view(t->value.get_string()));
     if (!n || *n < 100 || *n > 599) return fail(std::string(t->key), t->value, "expected an integer 100..599");
     e_.status = static_cast<int>(*n);
   }
 
-  void read_code(json& obj) {
+  void read_code(bj::object& obj) {
     auto t = take(obj, {"code"});
     if (!t) return;
     auto text = scalar_text(t->value);
-    if (!text || t->value.is_boolean()) return fail("code", t->value, "expected a string or a number");
+    if (!text || t->value.is_bool()) return fail("code", t->value, "expected a string or a number");
     e_.code = std::move(*text);
   }
 
-  void read_timestamp(json& obj) {
+  void read_timestamp(bj::object& obj) {
     e_.timestamp_ms = ctx_.now_ms;
     auto t = take(obj, {"timestamp"});
     if (!t) return;
     std::optional<std::int64_t> ms = integer_of(t->value);
-    if (t->value.is_number_float() && std::isfinite(t->value.get<double>()) && t->value.get<double>() >= 0 &&
-        t->value.get<double>() <= static_cast<double>(kMaxEpochMs)) {
-      ms = static_cast<std::int64_t>(t->value.get<double>());
+    if (t->value.is_double()) {
+      const double d = t->value.get_double();
+      if (std::isfinite(d) && d >= 0 && d <= static_cast<double>(kMaxEpochMs)) ms = static_cast<std::int64_t>(d);
     }
     if (t->value.is_string()) {
-      const auto& s = t->value.get_ref<const std::string&>();
+      const std::string_view s = view(t->value.get_string());
       ms = all_digits(s) ? to_int(s) : parse_timestamp(s);
     }
     if (!ms || *ms < 0 || *ms > kMaxEpochMs) {
@@ -455,7 +488,7 @@ class EventBuilder {
     e_.timestamp_ms = *ms;
   }
 
-  void read_request(json& obj) {
+  void read_request(bj::object& obj) {
     if (auto request = optional_object(obj, "request", "")) {
       read_request_fields(*request);
       if (!request->empty()) obj["request"] = std::move(*request);  // unknown request fields
@@ -470,13 +503,13 @@ class EventBuilder {
     r.route = normalize_route(r.path);
   }
 
-  void read_request_fields(json& req) {
+  void read_request_fields(bj::object& req) {
     Request& r = e_.request;
-    if (auto q = take(req, {"query"})) set_query(std::move(q->value));
+    if (auto q = take(req, {"query"})) set_query(q->value);
     if (auto m = optional_string(req, {"method"}, "request")) set_method(std::move(*m), "request.method");
     if (auto p = optional_string(req, {"path"}, "request")) set_path(std::move(*p));
-    if (auto params = optional_object(req, "params", "request")) r.params = std::move(*params);
-    if (auto headers = optional_object(req, "headers", "request")) r.headers = std::move(*headers);
+    if (auto params = optional_object(req, "params", "request")) r.params = to_nlohmann(*params);
+    if (auto headers = optional_object(req, "headers", "request")) r.headers = to_nlohmann(*headers);
     if (auto ip = optional_string(req, {"client_ip"}, "request")) r.client_ip = std::move(*ip);
     take(req, {"route"});  // derived from path, never taken from the sender (to_json writes it)
   }
@@ -491,7 +524,7 @@ class EventBuilder {
   void set_method(std::string method, std::string_view field) {
     const bool token = !method.empty() && method.size() <= kMaxMethodBytes &&
                        std::all_of(method.begin(), method.end(), is_tchar);
-    if (!token) return fail(std::string(field), method, "expected an HTTP method token");
+    if (!token) return fail_text(std::string(field), method, "expected an HTTP method token");
     for (char& c : method) {
       if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
     }
@@ -508,26 +541,29 @@ class EventBuilder {
   }
 
   /// A raw query string, or an object of parameters (Express's req.query) as "k=v&k2=v2".
-  void set_query(json value) {
+  void set_query(const bj::value& value) {
     if (value.is_string()) {
-      e_.request.query = std::move(value.get_ref<std::string&>());
+      e_.request.query = view(value.get_string());
       return;
     }
     if (!value.is_object()) return fail("request.query", value, "expected a string or an object");
+    // In the order nlohmann keeps keys (sorted), as before Boost.JSON parsed events.
+    const json params = to_nlohmann(value);
     std::string query;
-    for (auto it = value.begin(); it != value.end(); ++it) {
+    for (auto it = params.begin(); it != params.end(); ++it) {
       if (!query.empty()) query.push_back('&');
       query.append(it.key()).push_back('=');
-      query.append(scalar_text(it.value()).value_or(dump(it.value())));
+      query.append(it.value().is_string() ? it.value().get_ref<const std::string&>() : dump(it.value()));
     }
     e_.request.query = std::move(query);
   }
 
-  void read_errors(json& obj) {
+  void read_errors(bj::object& obj) {
     auto t = take(obj, {"errors"});
     if (!t) return;
     if (t->value.is_array()) {
-      for (std::size_t i = 0; i < t->value.size(); ++i) read_error_entry(t->value[i], indexed("errors", i));
+      bj::array& entries = t->value.get_array();
+      for (std::size_t i = 0; i < entries.size(); ++i) read_error_entry(entries[i], indexed("errors", i));
     } else if (t->value.is_object()) {
       read_error_map(t->value);
     } else {
@@ -537,40 +573,42 @@ class EventBuilder {
 
   /// One `errors[]` entry: Spring's {field, value, reason}, also `message` / `defaultMessage`
   /// for reason and `rejectedValue` for value (Spring's BindingResult); a bare string is a reason.
-  void read_error_entry(json& entry, const std::string& where) {
+  void read_error_entry(bj::value& entry, const std::string& where) {
     if (entry.is_string()) {
-      e_.errors.push_back({"", nullptr, std::move(entry.get_ref<std::string&>())});
+      e_.errors.push_back({"", nullptr, std::string(view(entry.get_string()))});
       return;
     }
     if (!entry.is_object()) return fail(where, entry, "expected an object {field, value, reason}");
+    bj::object& fields = entry.get_object();
     EventFieldError fe;
-    if (auto f = take(entry, {"field"})) {
+    if (auto f = take(fields, {"field"})) {
       auto text = scalar_text(f->value);
       if (!text) return fail(where + ".field", f->value, "expected a string");
       fe.field = std::move(*text);
     }
-    if (auto v = take(entry, {"value", "rejectedValue"})) fe.value = std::move(v->value);
-    if (auto r = take(entry, {"reason", "message", "defaultMessage"})) {
+    if (auto v = take(fields, {"value", "rejectedValue"})) fe.value = to_nlohmann(v->value);
+    if (auto r = take(fields, {"reason", "message", "defaultMessage"})) {
       if (!r->value.is_string()) return fail(where + "." + std::string(r->key), r->value, "expected a string");
-      fe.reason = std::move(r->value.get_ref<std::string&>());
+      fe.reason = view(r->value.get_string());
     }
     e_.errors.push_back(std::move(fe));
   }
 
-  /// DRF's and Rails' `{"email": ["Enter a valid email."]}`: one entry per message.
-  void read_error_map(json& map) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
+  /// DRF's and Rails' `{"email": ["Enter a valid email."]}`: one entry per message, fields in
+  /// nlohmann's (sorted) order.
+  void read_error_map(const bj::value& map) {
+    const json fields = to_nlohmann(map);
+    auto text = [](const json& v) { return v.is_string() ? v.get<std::string>() : dump(v); };
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
       if (!it.value().is_array()) {
-        e_.errors.push_back({it.key(), nullptr, scalar_text(it.value()).value_or(dump(it.value()))});
+        e_.errors.push_back({it.key(), nullptr, text(it.value())});
         continue;
       }
-      for (const auto& reason : it.value()) {
-        e_.errors.push_back({it.key(), nullptr, scalar_text(reason).value_or(dump(reason))});
-      }
+      for (const auto& reason : it.value()) e_.errors.push_back({it.key(), nullptr, text(reason)});
     }
   }
 
-  void read_exception(json& obj) {
+  void read_exception(bj::object& obj) {
     auto x = optional_object(obj, "exception", "");
     if (!x) return;
     ExceptionInfo& info = e_.exception;
@@ -579,8 +617,8 @@ class EventBuilder {
     auto trace = take(*x, {"stacktrace", "stack"});
     if (!trace) return;
     std::optional<std::string> text;
-    if (trace->value.is_string()) text = std::move(trace->value.get_ref<std::string&>());
-    if (trace->value.is_array()) text = joined_strings(trace->value, "\n");
+    if (trace->value.is_string()) text = std::string(view(trace->value.get_string()));
+    if (trace->value.is_array()) text = joined_strings(trace->value.get_array(), "\n");
     if (!text) {
       return fail("exception." + std::string(trace->key), trace->value, "expected a string or an array of strings");
     }
@@ -588,32 +626,33 @@ class EventBuilder {
   }
 
   /// DRF's `detail` may be a string or any JSON (an object of field errors); kept as text.
-  void read_detail(json& obj) {
+  void read_detail(bj::object& obj) {
     auto t = take(obj, {"detail"});
     if (!t) return;
-    const std::string text = t->value.is_string() ? std::move(t->value.get_ref<std::string&>()) : dump(t->value);
-    e_.detail = truncate_bytes(text, kMaxDetailBytes);
+    e_.detail = truncate_bytes(t->value.is_string() ? std::string(view(t->value.get_string())) : dump(t->value),
+                               kMaxDetailBytes);
   }
 
-  void read_tags(json& obj) {
+  void read_tags(bj::object& obj) {
     auto tags = optional_object(obj, "tags", "");
     if (!tags) return;
-    for (auto it = tags->begin(); it != tags->end(); ++it) {
-      if (it.value().is_null()) continue;
-      e_.tags[it.key()] = it.value().is_string() ? std::move(it.value().get_ref<std::string&>()) : dump(it.value());
+    for (const bj::key_value_pair& tag : *tags) {
+      if (tag.value().is_null()) continue;
+      e_.tags[std::string(tag.key())] = tag.value().is_string() ? std::string(view(tag.value().get_string()))
+                                                                : dump(tag.value());
     }
   }
 
-  void read_fingerprint(json& obj) {
+  void read_fingerprint(bj::object& obj) {
     auto t = take(obj, {"fingerprint"});
     if (!t) return;
-    if (!t->value.is_array() || t->value.size() > kMaxFingerprintItems) {
+    if (!t->value.is_array() || t->value.get_array().size() > kMaxFingerprintItems) {
       return fail("fingerprint", t->value, "expected an array of at most 16 strings");
     }
-    for (std::size_t i = 0; i < t->value.size(); ++i) {
-      json& item = t->value[i];
-      if (!item.is_string()) return fail(indexed("fingerprint", i), item, "expected a string");
-      e_.fingerprint.push_back(std::move(item.get_ref<std::string&>()));
+    const bj::array& items = t->value.get_array();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].is_string()) return fail(indexed("fingerprint", i), items[i], "expected a string");
+      e_.fingerprint.emplace_back(view(items[i].get_string()));
     }
   }
 
@@ -622,13 +661,15 @@ class EventBuilder {
   Errors errors_;
 };
 
-Result<Event> build_event(json&& j, const ParseContext& ctx) { return EventBuilder(ctx).build(std::move(j)); }
+Result<Event> build_event(bj::value& v, const ParseContext& ctx) { return EventBuilder(ctx).build(v); }
 
 /// One event's text, already valid UTF-8 and within the size limit.
 Result<Event> parse_valid_text(std::string_view text, const ParseContext& ctx) {
-  json j;
-  if (auto error = decode(text, kMaxDepth, j)) return FieldError{"", "", std::move(*error)};
-  return build_event(std::move(j), ctx);
+  unsigned char buffer[kArenaBytes];
+  bj::monotonic_resource arena(buffer, sizeof buffer);
+  Decoded d = decode(text, kMaxDepth, arena);
+  if (d.error) return FieldError{"", "", std::move(*d.error)};
+  return build_event(d.value, ctx);
 }
 
 void add(BodyResult& body, std::size_t index, Result<Event>&& r, bool too_large = false) {
@@ -673,25 +714,28 @@ BodyResult parse_json_body(std::string_view text, const ParseContext& ctx) {
     add_too_large(body, 0, text.size(), ctx.max_event_bytes);
     return body;
   }
+  unsigned char buffer[kArenaBytes];
+  bj::monotonic_resource arena(buffer, sizeof buffer);
+  // An array's elements get the same nesting allowance as a lone event.
+  Decoded d = decode(text, kMaxDepth + (is_array ? 1 : 0), arena);
+  if (d.error) {
+    body.syntax_error = std::move(*d.error);
+    return body;
+  }
+  if (!d.value.is_array()) {
+    add(body, 0, build_event(d.value, ctx));
+    return body;
+  }
   // Element sizes are only needed when the body as a whole is over the per-event limit.
   std::vector<std::size_t> sizes;
-  const bool measure = is_array && text.size() > ctx.max_event_bytes;
-  json j;
-  // An array's elements get the same nesting allowance as a lone event.
-  if (auto error = decode(text, kMaxDepth + (is_array ? 1 : 0), j, measure ? &sizes : nullptr)) {
-    body.syntax_error = std::move(*error);
-    return body;
-  }
-  if (!j.is_array()) {
-    add(body, 0, build_event(std::move(j), ctx));
-    return body;
-  }
-  body.events.reserve(j.size());
-  for (std::size_t i = 0; i < j.size(); ++i) {
-    if (measure && i < sizes.size() && sizes[i] > ctx.max_event_bytes) {
+  if (text.size() > ctx.max_event_bytes) scan_nesting(text, kMaxDepth + 1, &sizes);
+  bj::array& items = d.value.get_array();
+  body.events.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i < sizes.size() && sizes[i] > ctx.max_event_bytes) {
       add_too_large(body, i, sizes[i], ctx.max_event_bytes);
     } else {
-      add(body, i, build_event(std::move(j[i]), ctx));
+      add(body, i, build_event(items[i], ctx));
     }
   }
   return body;
@@ -701,8 +745,10 @@ BodyResult parse_json_body(std::string_view text, const ParseContext& ctx) {
 
 Result<Event> parse_event(const nlohmann::json& j, const ParseContext& ctx) {
   if (deeper_than(j, kMaxDepth)) return FieldError{"", "", "nested deeper than " + std::to_string(kMaxDepth) + " levels"};
-  if (!j.is_object()) return FieldError{"", shorten(j), std::string(kNotAnObject)};
-  return build_event(strings_valid(j) ? json(j) : repaired_copy(j), ctx);
+  unsigned char buffer[kArenaBytes];
+  bj::monotonic_resource arena(buffer, sizeof buffer);
+  bj::value v = to_boost(strings_valid(j) ? j : repaired_copy(j), &arena);
+  return build_event(v, ctx);
 }
 
 Result<Event> parse_event_text(std::string_view text, const ParseContext& ctx) {

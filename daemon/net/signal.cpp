@@ -1,21 +1,30 @@
-// Signal: a timer that never expires on its own; cancel() is the wake-up.
+// Signal: the waiting coroutines' completion handlers, kept until notify() posts them. No timer,
+// so a wake-up is one queued handler rather than a timer re-armed in the reactor.
 #include "erralert/net/signal.hpp"
 
-#include <boost/asio/as_tuple.hpp>
+#include <utility>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace erralert::net {
 
 namespace asio = boost::asio;
 
-Signal::Signal(const asio::any_io_executor& ex) : timer_(ex, asio::steady_timer::time_point::max()) {}
+Signal::Signal(const asio::any_io_executor& ex) : ex_(ex) {}
 
 asio::awaitable<void> Signal::wait() {
-  co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
+      [this](asio::any_completion_handler<void()> handler) { waiters_.push_back(std::move(handler)); },
+      asio::use_awaitable);
 }
 
 void Signal::notify() {
-  timer_.expires_at(asio::steady_timer::time_point::max());  // cancels every pending wait
+  if (waiters_.empty()) return;
+  std::vector<asio::any_completion_handler<void()>> woken;
+  woken.swap(waiters_);
+  for (auto& handler : woken) asio::post(ex_, std::move(handler));
 }
 
 }  // namespace erralert::net

@@ -434,7 +434,7 @@ TEST(ParseTest, TwoMebibyteBodyWithSixtyFourKibibyteEvents) {
   EXPECT_TRUE(one.errors()[0].reason.starts_with("event is 2097152 bytes, over the limit of 65536"));
 }
 
-TEST(ParseTest, DeepNestingIsRefusedBeforeParsing) {
+TEST(ParseTest, DeepNestingIsRefusedWhereItGoesTooDeep) {
   const std::string deep(1 << 20, '[');
   BodyResult r = parse_body(deep, BodyFormat::json, test_context());
   ASSERT_TRUE(r.syntax_error);
@@ -442,9 +442,16 @@ TEST(ParseTest, DeepNestingIsRefusedBeforeParsing) {
 
   ParseContext big = test_context();
   big.max_event_bytes = 2 << 20;
-  Result<Event> one = parse_event_text(std::string(1 << 20, '{'), big);
+  std::string deep_object;
+  for (int i = 0; i < 100'000; ++i) deep_object += "{\"a\":";
+  Result<Event> one = parse_event_text(deep_object, big);
   ASSERT_FALSE(one.ok());
-  EXPECT_EQ(one.errors()[0].reason, "nested deeper than 64 levels at byte 64");
+  EXPECT_EQ(one.errors()[0].reason, "nested deeper than 64 levels at byte 320");  // 64 levels of 5 bytes
+
+  // Text that is malformed before it is deep is a syntax error, located.
+  one = parse_event_text(std::string(1 << 20, '{'), big);
+  ASSERT_FALSE(one.ok());
+  EXPECT_EQ(one.errors()[0].reason, "syntax error at byte 1: unexpected '{'; expected string literal");
 
   r = parse_body("{\"service\":\"a\",\"message\":\"m\"}\n" + deep + "\n", BodyFormat::ndjson, big);
   EXPECT_EQ(r.events.size(), 1u);
@@ -490,6 +497,37 @@ TEST(ParseTest, RepairsInvalidUtf8InJsonValues) {
   EXPECT_EQ(r->message, "bad " + kFffd);
   EXPECT_NO_THROW(to_json(*r, true).dump());
   EXPECT_EQ(field_value(*r, "custom.k" + kFffd), "v" + kFffd);
+}
+
+TEST(ParseTest, NumbersOutOfRangeAndEscapes) {
+  // A number JSON cannot hold in a double is kept as null; where a field needs it, it is refused.
+  Result<Event> big = parse_event_text(R"({"service":"a","message":"m","big":1e400,"request":{"params":{"n":-1e999}}})",
+                                       test_context());
+  ASSERT_TRUE(big.ok()) << describe(big.errors());
+  EXPECT_TRUE(big->extra["big"].is_null());
+  EXPECT_TRUE(big->request.params["n"].is_null());
+  Result<Event> when = parse_event_text(R"({"service":"a","message":"m","timestamp":1e400})", test_context());
+  ASSERT_FALSE(when.ok());
+  EXPECT_EQ(when.errors()[0].field, "timestamp");
+
+  // Escapes decode to UTF-8, surrogate pairs included; a lone surrogate is a located syntax error.
+  Result<Event> pair = parse_event_text(R"({"service":"a","message":"\u00e9 \ud83d\ude00 \u0000"})", test_context());
+  ASSERT_TRUE(pair.ok());
+  EXPECT_EQ(pair->message, std::string("\xC3\xA9 \xF0\x9F\x98\x80 ") + std::string(1, '\0'));
+  BodyResult lone = parse_body(R"({"service":"a","message":"\ud800"})", BodyFormat::json, test_context());
+  ASSERT_TRUE(lone.syntax_error);
+  EXPECT_EQ(lone.syntax_error->rfind("syntax error at byte 32: ", 0), 0u) << *lone.syntax_error;
+
+  // Integers: 64-bit signed range for status and timestamp; beyond it, refused, not wrapped.
+  Result<Event> huge = parse_event_text(R"({"service":"a","message":"m","timestamp":18446744073709551615})", test_context());
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.errors()[0].value, "18446744073709551615");
+}
+
+TEST(ParseTest, DuplicateKeysKeepTheLast) {
+  Result<Event> r = parse_event_text(R"({"service":"a","message":"first","message":"second"})", test_context());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->message, "second");
 }
 
 }  // namespace

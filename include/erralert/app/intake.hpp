@@ -34,7 +34,8 @@ class Intake final : public net::TextSink {
     bool queue_full = false;  ///< nothing was queued; answer 503
   };
 
-  /// An HTTP body: every valid event is queued, or none when they do not all fit.
+  /// An HTTP body: every valid event is queued, or none when they do not all fit (a full queue
+  /// answers before parsing).
   BodyAnswer submit_body(std::string_view body, core::BodyFormat format, std::string_view service_hint);
 
   /// One event text from a Unix socket; a bad one is logged and counted. Callers check
@@ -61,19 +62,32 @@ class Intake final : public net::TextSink {
   bool stopping() const { return stopping_; }
 
  private:
-  core::ParseContext context(std::string_view service_hint) const;
-  void count_rejections(const core::BodyResult& r, std::string_view transport);
+  /// Counters of one label set, looked up once (the registry's references stay valid).
+  struct Counters {
+    std::uint64_t& received_http;
+    std::uint64_t& received_unix;
+    std::uint64_t& received_unix_dgram;
+    std::uint64_t& rejected_malformed;
+    std::uint64_t& rejected_invalid;
+    std::uint64_t& rejected_too_large;
+    std::uint64_t& rejected_queue_full;
+    explicit Counters(core::Metrics& m);
+    std::uint64_t& received(std::string_view transport);
+  };
+
+  /// The parse context for one submission: the reused defaults plus time and transport hint.
+  const core::ParseContext& context(std::string_view service_hint);
+  void count_rejections(const core::BodyResult& r);
   void warn_refused(std::string_view transport, std::string_view field, std::string_view reason);
 
-  core::ParseContext base_;
+  core::ParseContext ctx_;
   std::size_t capacity_;
-  core::Metrics& metrics_;
+  Counters counters_;
   const core::Clock& clock_;
   std::deque<core::Event> queue_;
   net::Signal ready_;
   net::Signal space_;
   bool stopping_ = false;
-  std::uint64_t& rejected_queue_full_;
   std::int64_t warn_second_ = 0;
   int warn_count_ = 0;
   std::uint64_t warn_suppressed_ = 0;

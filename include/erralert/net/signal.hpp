@@ -5,9 +5,11 @@
 //   s.notify();          // in the producer; wakes every current waiter
 #pragma once
 
+#include <vector>
+
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 namespace erralert::net {
 
@@ -16,10 +18,12 @@ class Signal {
   explicit Signal(const boost::asio::any_io_executor& ex);
   /// Suspends until the next notify() (callers re-check their condition after it).
   boost::asio::awaitable<void> wait();
+  /// Resumes every current waiter through the executor; costs nothing when none waits.
   void notify();
 
  private:
-  boost::asio::steady_timer timer_;
+  boost::asio::any_io_executor ex_;
+  std::vector<boost::asio::any_completion_handler<void()>> waiters_;
 };
 
 }  // namespace erralert::net
