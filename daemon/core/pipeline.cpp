@@ -64,6 +64,9 @@ Pipeline::Outcome Pipeline::process(Event e, std::int64_t now_ms) const {
     if (!cr.route->continue_matching) break;
   }
   if (!matched.empty()) redactor_.redact(e);
+  std::size_t remaining = 0;
+  for (const config::Route* route : matched) remaining += route->receivers.size();
+  const std::int64_t seen_ms = e.timestamp_ms;
   for (const config::Route* route : matched) {
     const std::string fp = fingerprint(e, route->group_by);
     for (const auto& receiver : route->receivers) {
@@ -71,7 +74,8 @@ Pipeline::Outcome Pipeline::process(Event e, std::int64_t now_ms) const {
       n.kind = NotificationKind::first;
       n.receiver = receiver;
       n.route = route->name;
-      n.groups.push_back({fp, 1, e.timestamp_ms, e.timestamp_ms, e});
+      // Every notification holds the event: the last one takes it, the others copy it.
+      n.groups.push_back({fp, 1, seen_ms, seen_ms, --remaining == 0 ? std::move(e) : e});
       out.notifications.push_back(std::move(n));
     }
   }

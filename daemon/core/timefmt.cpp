@@ -2,7 +2,6 @@
 #include "erralert/core/timefmt.hpp"
 
 #include <chrono>
-#include <cstdio>
 
 namespace erralert::core {
 
@@ -12,21 +11,32 @@ std::string format_rfc3339(std::int64_t epoch_ms) {
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
   const hh_mm_ss hms{tp - day};
-  char buf[40];
-  const long long ms = hms.subseconds().count();
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld",
-                              static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                              static_cast<unsigned>(ymd.day()),
-                              static_cast<long long>(hms.hours().count()),
-                              static_cast<long long>(hms.minutes().count()),
-                              static_cast<long long>(hms.seconds().count()));
-  std::string out(buf, static_cast<std::size_t>(n));
-  if (ms != 0) {
-    std::snprintf(buf, sizeof buf, ".%03lld", ms);
-    out += buf;
+  // "YYYY-MM-DDTHH:MM:SS.mmmZ", digits written directly: this runs once per console line.
+  char buf[32];
+  char* p = buf;
+  auto put = [&p](long long value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) p[i] = static_cast<char>('0' + value % 10);
+    p += width;
+  };
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0) *p++ = '-';
+  put(y < 0 ? -static_cast<long long>(y) : y, 4);
+  *p++ = '-';
+  put(static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  put(static_cast<unsigned>(ymd.day()), 2);
+  *p++ = 'T';
+  put(hms.hours().count(), 2);
+  *p++ = ':';
+  put(hms.minutes().count(), 2);
+  *p++ = ':';
+  put(hms.seconds().count(), 2);
+  if (const long long ms = hms.subseconds().count(); ms != 0) {
+    *p++ = '.';
+    put(ms, 3);
   }
-  out += 'Z';
-  return out;
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 }  // namespace erralert::core

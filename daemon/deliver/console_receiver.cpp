@@ -9,13 +9,17 @@
 namespace erralert::deliver {
 
 ConsoleReceiver::ConsoleReceiver(std::string name, std::FILE* out, core::Metrics& metrics)
-    : name_(std::move(name)), out_(out), metrics_(metrics) {}
+    : name_(std::move(name)), out_(out) {
+  for (auto kind : {core::NotificationKind::first, core::NotificationKind::summary, core::NotificationKind::digest}) {
+    sent_[static_cast<std::size_t>(kind)] =
+        &metrics.counter("notifications_sent_total", {{"receiver", name_}, {"kind", std::string(core::to_string(kind))}});
+  }
+}
 
 void ConsoleReceiver::deliver(core::Notification n) {
   buffer_ += core::render_console(n);
   buffer_ += '\n';
-  ++metrics_.counter("notifications_sent_total",
-                     {{"receiver", name_}, {"kind", std::string(core::to_string(n.kind))}});
+  ++*sent_[static_cast<std::size_t>(n.kind)];
   if (buffer_.size() >= 64 * 1024) flush();
 }
 

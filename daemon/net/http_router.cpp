@@ -14,15 +14,20 @@ namespace {
 constexpr std::string_view kEventsPath = "/v1/events";
 constexpr std::string_view kJsonType = "application/json";
 
-Response json_response(http::status status, const nlohmann::json& body, unsigned version,
-                       bool keep_alive) {
+Response json_text_response(http::status status, std::string body, unsigned version, bool keep_alive) {
   Response res{status, version};
   res.set(http::field::content_type, kJsonType);
   res.set(http::field::cache_control, "no-store");
   res.keep_alive(keep_alive);
-  res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+
+Response json_response(http::status status, const nlohmann::json& body, unsigned version,
+                       bool keep_alive) {
+  return json_text_response(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                            version, keep_alive);
 }
 
 std::string lower_trimmed(std::string_view s) {
@@ -68,6 +73,7 @@ std::string_view path_of(std::string_view target) { return target.substr(0, targ
 
 std::string service_hint(const http::request_header<>& req) {
   if (auto h = req["X-Erralert-Service"]; !h.empty()) return std::string(h);
+  if (req.target().find('?') == std::string_view::npos) return {};
   auto url = boost::urls::parse_origin_form(req.target());
   if (!url) return {};
   auto params = url->params();
@@ -115,6 +121,10 @@ Response ingest(const Request& req, HttpApi& api) {
     }
     return error_response(http::status::bad_request, "invalid_event", "no valid event in the body",
                           v, keep, rejected_json(r.rejected));
+  }
+  if (r.rejected.empty()) {  // the common answer, written without building a document
+    return json_text_response(http::status::accepted,
+                              "{\"accepted\":" + std::to_string(r.events.size()) + ",\"rejected\":[]}", v, keep);
   }
   return json_response(http::status::accepted,
                        {{"accepted", r.events.size()}, {"rejected", rejected_json(r.rejected)}}, v,

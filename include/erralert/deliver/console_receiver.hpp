@@ -1,6 +1,8 @@
 // ConsoleReceiver: one line per notification on standard output; the default receiver.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -23,7 +25,7 @@ class ConsoleReceiver final : public Receiver {
  private:
   std::string name_;
   std::FILE* out_;
-  core::Metrics& metrics_;
+  std::array<std::uint64_t*, 3> sent_;  ///< notifications_sent_total by kind (first, summary, digest)
   std::string buffer_;
   std::string last_error_;
 };

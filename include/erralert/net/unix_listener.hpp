@@ -9,6 +9,7 @@
 #include <list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -66,6 +67,11 @@ class UnixDgramListener {
 
  private:
   boost::asio::awaitable<void> receive_loop();
+  /// Hands one received datagram of `n` bytes (n may be over the limit: then it is refused).
+  void take(const std::vector<char>& buf, std::size_t n);
+
+  /// Datagrams read per wake-up before the loop goes back to the reactor (and lets HTTP in).
+  static constexpr int kDrainBatch = 64;
 
   boost::asio::any_io_executor ex_;
   std::string path_;
