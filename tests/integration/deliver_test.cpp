@@ -164,6 +164,44 @@ TEST(Deliver, RateLimitedWaitsAtLeastWhatDiscordAsks) {
   EXPECT_NE(metrics.find(R"(reason="rate_limited"} 1)"), std::string::npos) << metrics;
 }
 
+TEST(Deliver, StormOf429sIsWaitedOutInOrderWithoutLossWhileOthersAreServed) {
+  constexpr int kStorm = 12;
+  constexpr auto kWait = 100ms;
+  FakePlatform discord(Mode::discord);
+  FakePlatform hook(Mode::webhook);
+  for (int i = 0; i < kStorm; ++i) discord.push_rate_limited(0.1);
+  DaemonProcess d("receivers:\n" + receiver_yaml("d", "discord", discord.url(), ", rate_limit: []") +
+                  receiver_yaml("hooks", "webhook", hook.url()));
+  for (int i = 1; i <= 3; ++i) {
+    const std::string event = R"({"service":"billing","message":"storm )" + std::to_string(i) + R"(","code":"C)" +
+                              std::to_string(i) + R"("})";
+    ASSERT_EQ(http_post(d.port(), "/v1/events", event).status, 202);
+  }
+  // The webhook receiver is not held up by Discord's storm (which lasts at least 1.2 s).
+  ASSERT_TRUE(hook.wait_for_requests(3));
+  EXPECT_LT(discord.request_count(), static_cast<std::size_t>(kStorm + 3));
+
+  ASSERT_TRUE(discord.wait_for_requests(kStorm + 3));
+  ASSERT_TRUE(eventually([&] { return receiver_status(d, "d")["queue_depth"] == 0; }));
+  const auto requests = discord.requests();
+  ASSERT_EQ(requests.size(), static_cast<std::size_t>(kStorm + 3));
+  // Never sooner than asked: each request after a 429 waits out its retry_after.
+  for (int i = 1; i <= kStorm; ++i) {
+    EXPECT_GE(requests[i].received_at - requests[i - 1].received_at, kWait - 5ms) << "request " << i;
+  }
+  // Nothing lost, nothing twice, in the order the events came: the storm hit the first one.
+  for (int i = 0; i < kStorm; ++i) EXPECT_NE(requests[i].body.find("storm 1"), std::string::npos) << i;
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_NE(requests[kStorm + i - 1].body.find("storm " + std::to_string(i)), std::string::npos) << i;
+  }
+  const std::string metrics = http_get(d.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(erralert_notifications_failed_total{receiver="d",reason="rate_limited"} 12)"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(erralert_notifications_sent_total{receiver="d",kind="first"} 3)"), std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("erralert_notifications_dead_total{receiver=\"d\"} 1"), std::string::npos);
+}
+
 TEST(Deliver, DeletedDiscordWebhookDeadLettersDisablesAndReloadReenables) {
   FakePlatform discord(Mode::discord);
   discord.push_not_found();

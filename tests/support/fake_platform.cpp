@@ -196,12 +196,13 @@ class DiscordBucket {
     res.set("X-RateLimit-Bucket", "f1e2d3c4b5a6978812345678abcdef01");
   }
 
- private:
   static std::string fixed3(double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.3f", v);
     return buf;
   }
+
+ private:
   std::chrono::steady_clock::time_point reset_at_{};
   int used_ = 0;
 };
@@ -218,8 +219,10 @@ Response discord_answer(const FakePlatform::Request& req, const std::optional<Fa
                               {"retry_after", fault->retry_after},
                               {"global", fault->global}});
     bucket.headers(res);
+    // As Discord: the bucket is empty and resets when the wait is over.
     res.set("Retry-After", std::to_string(static_cast<long>(std::ceil(fault->retry_after))));
     res.set("X-RateLimit-Remaining", "0");
+    res.set("X-RateLimit-Reset-After", DiscordBucket::fixed3(fault->retry_after));
     res.set("X-RateLimit-Scope", fault->global ? "global" : "user");
     if (fault->global) res.set("X-RateLimit-Global", "true");
     return res;
@@ -523,6 +526,7 @@ asio::awaitable<void> FakePlatform::State::serve(Stream& stream, std::size_t con
     req.body = msg.body();
     req.json = json::parse(req.body, nullptr, false);
     req.connection = connection;
+    req.received_at = std::chrono::steady_clock::now();
     const bool client_keep_alive = msg.keep_alive();
 
     std::optional<Fault> fault = next_fault();

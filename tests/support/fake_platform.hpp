@@ -46,6 +46,7 @@ class FakePlatform {
     std::string body;
     nlohmann::json json;         ///< the parsed body; `is_discarded()` when it is not JSON
     std::size_t connection = 0;  ///< which accepted connection it came on, from 1
+    std::chrono::steady_clock::time_point received_at;  ///< when its body had been read
   };
 
   /// Plain HTTP on 127.0.0.1.

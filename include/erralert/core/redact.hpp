@@ -54,6 +54,7 @@ class Redactor {
   std::shared_ptr<const re2::RE2> header_;     ///< "Authorization: x" lines in free text
   std::shared_ptr<const re2::RE2> bearer_;     ///< "Bearer x" anywhere
   std::vector<std::shared_ptr<const re2::RE2>> patterns_;
+  std::shared_ptr<const re2::RE2> any_;  ///< all of the above as one alternation, for a quick no
 };
 
 }  // namespace erralert::core
