@@ -5,24 +5,32 @@
 #   scripts/fuzz.sh                       # 20 s per target: the CI step
 #   scripts/fuzz.sh --seconds 600         # longer
 #   scripts/fuzz.sh --runs 10000000       # the long run docs/RELIABILITY.md records
+#   scripts/fuzz.sh --runs 10000000 config render   # only these targets (names without fuzz_)
 # A crash leaves its input in build-fuzz/findings/<name>/ and fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 limit=(-max_total_time=20)
+only=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) limit=(-max_total_time="$2"); shift 2 ;;
     --runs) limit=(-runs="$2"); shift 2 ;;
-    *) echo "usage: $0 [--seconds N | --runs N]" >&2; exit 2 ;;
+    -*) echo "usage: $0 [--seconds N | --runs N] [target...]" >&2; exit 2 ;;
+    *) only+=("fuzz_$1"); shift ;;
   esac
 done
+
+targets=()
+for source in tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$source" .cpp)"); done
+for name in "${only[@]}"; do
+  [[ -f tests/fuzz/$name.cpp ]] || { echo "no fuzz target ${name#fuzz_} (tests/fuzz/$name.cpp)" >&2; exit 2; }
+done
+[[ ${#only[@]} -gt 0 ]] && targets=("${only[@]}")
 
 scripts/install-deps.sh --all
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DERRALERT_FUZZ=ON -DERRALERT_BUILD_TESTS=OFF >/dev/null
-targets=()
-for source in tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$source" .cpp)"); done
 cmake --build build-fuzz --target "${targets[@]}"
 
 status=0

@@ -2,6 +2,7 @@
 #include "erralert/net/http_server.hpp"
 
 #include <list>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -52,6 +53,23 @@ std::optional<Response> parse_failure_response(const boost::system::error_code& 
     return error_response(http::status::bad_request, "bad_request", "malformed HTTP request", 11, false);
   }
   return std::nullopt;
+}
+
+using RequestParser = http::request_parser<http::string_body>;
+
+/// Feeds what `buffer` already holds to `parser`: up to the end of the header, or with
+/// eager(true) through the body. A request that arrived whole (the usual case for an event)
+/// then needs no further trip through the reactor and no read deadline. need_more is not an
+/// error here: the caller reads on.
+boost::system::error_code parse_buffered(RequestParser& parser, beast::flat_buffer& buffer) {
+  boost::system::error_code ec;
+  while (buffer.size() > 0 && !parser.is_done() && (parser.eager() || !parser.is_header_done())) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) return {};
+    if (ec || used == 0) break;
+  }
+  return ec;
 }
 
 }  // namespace
@@ -118,11 +136,14 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     }
     self->idle = false;
 
-    http::request_parser<http::string_body> parser;
+    RequestParser parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(opts_.max_body_bytes);
-    stream.expires_after(cfg_.header_timeout);
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    boost::system::error_code hec = parse_buffered(parser, buffer);
+    if (!hec && !parser.is_header_done()) {
+      stream.expires_after(cfg_.header_timeout);
+      std::tie(hec, std::ignore) = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    }
     std::optional<Response> res;
     if (hec) {
       fail(hec, "read header");
@@ -131,8 +152,12 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
       res = precheck(parser.get(), opts_);
     }
     if (!res && !hec) {
-      stream.expires_after(cfg_.body_timeout);
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
+      parser.eager(true);
+      boost::system::error_code bec = parse_buffered(parser, buffer);
+      if (!bec && !parser.is_done()) {
+        stream.expires_after(cfg_.body_timeout);
+        std::tie(bec, std::ignore) = co_await http::async_read(stream, buffer, parser, use_tuple);
+      }
       if (bec) {
         fail(bec, "read body");
         res = parse_failure_response(bec);

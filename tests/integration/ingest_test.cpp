@@ -2,6 +2,8 @@
 // section 2 comes from the running daemon.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -40,6 +42,25 @@ TEST_F(Ingest, OneEventIsAcceptedAndPrinted) {
   EXPECT_NE(line.find("status=502"), std::string::npos) << line;
   EXPECT_NE(line.find("code=FEP-SEC-01001"), std::string::npos) << line;
   EXPECT_NE(line.find("open AI 연동 오류"), std::string::npos) << line;
+}
+
+TEST_F(Ingest, PipelinedAndChunkedRequestsInOneWriteAreEachAnswered) {
+  auto post = [](const std::string& body, const std::string& extra_headers) {
+    return "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + extra_headers + "\r\n" + body;
+  };
+  auto length = [](const std::string& body) { return "Content-Length: " + std::to_string(body.size()) + "\r\n"; };
+  std::ostringstream chunks;
+  chunks << std::hex << kEvent.size() << "\r\n" << kEvent << "\r\n0\r\n\r\n";
+  const std::string bytes = post(kEvent, length(kEvent)) + post("", "Transfer-Encoding: chunked\r\n") +
+                            chunks.str() + post("{", length("{")) +
+                            post(kEvent, length(kEvent) + "Connection: close\r\n");
+  auto x = tcp_exchange(d.port(), bytes);
+  EXPECT_TRUE(x.closed_by_peer);
+  std::size_t accepted = 0;
+  for (std::size_t at = 0; (at = x.received.find("HTTP/1.1 202", at)) != std::string::npos; ++at) ++accepted;
+  EXPECT_EQ(accepted, 3u) << x.received << "\n---\n" << d.stderr_text();
+  EXPECT_NE(x.received.find("HTTP/1.1 400"), std::string::npos) << x.received;
+  EXPECT_TRUE(d.wait_for_stdout_lines(3));
 }
 
 TEST_F(Ingest, MalformedJsonIs400SayingWhere) {
