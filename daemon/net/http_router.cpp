@@ -146,6 +146,29 @@ Response error_response(http::status status, std::string_view code, std::string_
                        keep_alive);
 }
 
+std::string to_wire(const Response& res) {
+  std::string out;
+  out.reserve(160 + res.body().size());
+  out += "HTTP/";
+  out += std::to_string(res.version() / 10);
+  out += '.';
+  out += std::to_string(res.version() % 10);
+  out += ' ';
+  out += std::to_string(res.result_int());
+  out += ' ';
+  out += res.reason();
+  out += "\r\n";
+  for (const auto& field : res) {
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += res.body();
+  return out;
+}
+
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts) {
   if (path_of(req.target()) != kEventsPath || req.method() != http::verb::post) return std::nullopt;
   const unsigned v = req.version();

@@ -9,10 +9,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
 namespace erralert::net {
@@ -169,7 +169,8 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     if (!res) break;
     if (stopping_) res->keep_alive(false);
     stream.expires_after(cfg_.body_timeout);
-    auto [wec, wn] = co_await http::async_write(stream, *res, use_tuple);
+    const std::string wire = to_wire(*res);
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), use_tuple);
     if (wec) {
       fail(wec, "write");
       break;

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include <boost/beast/http/write.hpp>
+
 namespace erralert::net {
 namespace {
 
@@ -180,6 +184,23 @@ TEST(HttpRouter, UnknownPathIs404AndWrongMethodIs405) {
   auto res = handle_request(get, api, {});
   EXPECT_EQ(res.result(), http::status::method_not_allowed);
   EXPECT_EQ(res[http::field::allow], "POST");
+}
+
+TEST(HttpRouter, WireFormIsWhatBeastWrites) {
+  // Every kind of answer, HTTP/1.1 and 1.0, keep-alive or not: byte for byte Beast's serializer.
+  FakeApi api;
+  std::vector<Response> answers = {
+      handle_request(post("/v1/events", R"({"service":"a","message":"m"})"), api, {}),
+      handle_request(post("/v1/events", "{"), api, {}),
+      error_response(http::status::service_unavailable, "queue_full", "full", 10, true),
+      error_response(http::status::payload_too_large, "body_too_large", "big", 11, false),
+  };
+  answers[2].set(http::field::retry_after, "1");
+  for (const auto& res : answers) {
+    std::ostringstream beast_form;
+    beast_form << res;
+    EXPECT_EQ(to_wire(res), beast_form.str());
+  }
 }
 
 }  // namespace

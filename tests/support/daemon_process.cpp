@@ -176,8 +176,7 @@ DaemonProcess::~DaemonProcess() {
     ::kill(pid_, SIGKILL);
     wait_exit(pid_, exit_code_, std::chrono::seconds(10));
   }
-  if (out_thread_.joinable()) out_thread_.join();
-  if (err_thread_.joinable()) err_thread_.join();
+  join_readers();
 }
 
 void DaemonProcess::reader(int fd, std::string& into) { pump(fd, into, mu_, cv_); }
@@ -218,7 +217,14 @@ int DaemonProcess::terminate(std::chrono::milliseconds timeout) {
     exit_code_ = -1;
   }
   exited_ = true;
+  join_readers();
   return exit_code_;
+}
+
+void DaemonProcess::join_readers() {
+  // The pipes end with the process: what it wrote last is read before anyone looks at it.
+  if (out_thread_.joinable()) out_thread_.join();
+  if (err_thread_.joinable()) err_thread_.join();
 }
 
 void DaemonProcess::kill_hard() {
@@ -227,6 +233,7 @@ void DaemonProcess::kill_hard() {
   wait_exit(pid_, exit_code_, std::chrono::seconds(10));
   exit_code_ = -1;
   exited_ = true;
+  join_readers();
 }
 
 bool DaemonProcess::alive() {
@@ -235,6 +242,7 @@ bool DaemonProcess::alive() {
   if (::waitpid(pid_, &status, WNOHANG) == pid_) {
     exited_ = true;
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    join_readers();
     return false;
   }
   return true;

@@ -79,6 +79,8 @@ class DaemonProcess {
 
  private:
   void reader(int fd, std::string& into);
+  /// Waits for both output readers to reach the end of their pipes (call once the process is gone).
+  void join_readers();
   bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) const;
 
   TempDir dir_;

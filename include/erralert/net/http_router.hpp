@@ -31,6 +31,10 @@ std::optional<Response> precheck(const http::request_header<>& req, const HttpOp
 /// Answers a complete request.
 Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opts);
 
+/// The response as it goes on the wire (status line, fields as set, body), in one string: what
+/// Beast's serializer writes, without its per-write machinery.
+std::string to_wire(const Response& res);
+
 /// An error answer in the contract's shape {"code","message","errors"}.
 Response error_response(http::status status, std::string_view code, std::string_view message,
                         unsigned version, bool keep_alive,
