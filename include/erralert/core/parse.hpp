@@ -15,8 +15,11 @@
 //   request.query may be an object (Express's req.query), kept as "k=v&k2=v2".
 // - Caps, by truncation with "…": message 8 KiB, detail and exception.stacktrace 16 KiB.
 //   FieldError::value is at most 64 characters.
-// - JSON nested deeper than 64 levels is refused before parsing (an array body allows one more
-//   level for itself), so no input can exhaust the stack.
+// - JSON nested deeper than 64 levels is refused where it goes deeper (an array body allows one
+//   more level for itself); the parser (Boost.JSON, max_depth) stops there, so no input can
+//   exhaust the stack. Text malformed before that point is a syntax error instead.
+// - A number beyond a double's range (1e400) is kept as null; a field that needs a number
+//   (timestamp, status) refuses it.
 // - Unknown top-level fields go to Event::extra; unknown request fields to extra["request"].
 #pragma once
 
