@@ -324,7 +324,7 @@ class Redactor::Pass {
 
   void scrub(std::string& s) const {
     for (const auto& secret : secrets_) replace_all(s, secret, kRedacted);
-    s = r_.scrub(s);
+    r_.scrub_in_place(s);
   }
 
   void scrub_tree(json& j, int depth) const {
@@ -395,18 +395,22 @@ bool Redactor::is_secret_key(std::string_view key) const {
 
 std::string Redactor::scrub(std::string_view text) const {
   std::string s(text);
-  if (s.empty()) return s;
+  scrub_in_place(s);
+  return s;
+}
+
+void Redactor::scrub_in_place(std::string& s) const {
+  if (s.empty()) return;
   // Most text holds no secret: one scan for all the rules decides whether each must run.
   if (any_ && !RE2::PartialMatch(s, *any_)) {
     redact_cards(s);
-    return s;
+    return;
   }
   RE2::GlobalReplace(&s, *header_, R"(\1\2[redacted])");
   RE2::GlobalReplace(&s, *key_value_, R"(\1\2[redacted])");
   RE2::GlobalReplace(&s, *bearer_, R"(\1[redacted])");
   redact_cards(s);
   for (const auto& p : patterns_) RE2::GlobalReplace(&s, *p, kRedacted);
-  return s;
 }
 
 void Redactor::redact(Event& e) const { Pass(*this).run(e); }

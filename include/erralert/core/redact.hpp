@@ -48,6 +48,9 @@ class Redactor {
  private:
   class Pass;
 
+  /// scrub() on `s` itself: text without a secret is left as it is, not copied.
+  void scrub_in_place(std::string& s) const;
+
   std::unordered_set<std::string> keys_;  ///< normalised: lower case, words joined by '-'
   std::size_t max_key_words_ = 1;
   std::shared_ptr<const re2::RE2> key_value_;  ///< "password=x", "\"token\": \"x\"" in free text
