@@ -126,6 +126,21 @@ std::string header_pattern() {
 constexpr const char* kBearerPattern =
     R"((?i)\b(bearer\s+)([A-Za-z]*[0-9._~+/=-][A-Za-z0-9._~+/-]*=*|[A-Za-z]{16,}))";
 
+/// False when none of the built-in free-text rules can match `s`: each needs a ':' or '='
+/// (header lines, key=value) or the word "bearer" (bearer tokens). A cheap test that spares
+/// most strings (paths, ids, prose) the regular expression scan.
+bool may_hold_credential(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == ':' || c == '=') return true;
+    if ((c == 'b' || c == 'B') && i + 6 <= s.size()) {
+      std::string_view rest = s.substr(i + 1, 5);
+      if (std::equal(rest.begin(), rest.end(), "earer", [](char a, char b) { return (a | 0x20) == b; })) return true;
+    }
+  }
+  return false;
+}
+
 bool luhn_ok(std::string_view digits) {
   int sum = 0;
   bool twice = false;
@@ -401,8 +416,9 @@ std::string Redactor::scrub(std::string_view text) const {
 
 void Redactor::scrub_in_place(std::string& s) const {
   if (s.empty()) return;
-  // Most text holds no secret: one scan for all the rules decides whether each must run.
-  if (any_ && !RE2::PartialMatch(s, *any_)) {
+  // Most text holds no secret: a byte scan, then one RE2 scan for all the rules, decide
+  // whether each rule must run.
+  if ((patterns_.empty() && !may_hold_credential(s)) || (any_ && !RE2::PartialMatch(s, *any_))) {
     redact_cards(s);
     return;
   }

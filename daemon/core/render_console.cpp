@@ -13,21 +13,28 @@ namespace {
 
 constexpr std::size_t kMaxMessageChars = 300;
 
-/// Quotes `s`, escaping '"', '\\' and control characters so the line stays one line.
+bool needs_escape(unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c == 0x7f; }
+
+/// Quotes `s`, escaping '"', '\\' and control characters so the line stays one line. Runs of
+/// ordinary bytes are copied whole.
 void append_quoted(std::string& out, std::string_view s) {
   out += '"';
-  for (unsigned char c : s) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (!needs_escape(c)) continue;
+    out.append(s.substr(run, i - run));
+    run = i + 1;
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
+    } else {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
       out += buf;
-    } else {
-      out += static_cast<char>(c);
     }
   }
+  out.append(s.substr(run));
   out += '"';
 }
 
@@ -83,6 +90,7 @@ void append_group(std::string& out, const Notification& n, const GroupEntry& g) 
 
 std::string render_console(const Notification& n) {
   std::string out;
+  out.reserve(256);
   if (n.groups.empty()) {
     out = "digest";
   } else {

@@ -96,6 +96,22 @@ TEST(EventTest, ToJsonWithExtraRoundTripsThroughParse) {
   EXPECT_EQ(to_json(*back, true), j);
 }
 
+TEST(EventTest, AbsentJsonMembersAreNullAndReadAsEmpty) {
+  // params, headers, tags and extra cost no allocation until something is put in them.
+  Event e;
+  e.service = "billing";
+  e.message = "m";
+  EXPECT_TRUE(e.request.params.is_null() && e.request.headers.is_null() && e.tags.is_null() && e.extra.is_null());
+  const json j = to_json(e, true);
+  EXPECT_FALSE(j.contains("tags"));
+  EXPECT_FALSE(j["request"].contains("params"));
+  EXPECT_EQ(field_value(e, "request.params.id"), std::nullopt);
+  EXPECT_EQ(field_value(e, "tags.team"), std::nullopt);
+  EXPECT_EQ(field_value(e, "anything"), std::nullopt);
+  e.tags["team"] = "payments";
+  EXPECT_EQ(field_value(e, "tags.team"), "payments");
+}
+
 TEST(EventTest, FieldValues) {
   const Event e = sample_event();
   const std::pair<const char*, std::optional<std::string>> cases[] = {

@@ -127,6 +127,8 @@ TEST(RedactText, CredentialsInFreeText) {
       {"Authorization: Bearer abc.def", "Authorization: Bearer [redacted]"},
       {"got Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig from client", "got Bearer [redacted] from client"},
       {"missing bearer token", "missing bearer token"},
+      {"retry with BEARER abc123.def now", "retry with BEARER [redacted] now"},
+      {"token=", "token="},
       {"proxy-authorization: Basic dXNlcjpwYXNz\nnext line", "proxy-authorization: Basic [redacted]\nnext line"},
       {"Cookie: sid=abc; theme=dark", "Cookie: [redacted]"},
       {"login failed password=hunter2 user=bob", "login failed password=[redacted] user=bob"},

@@ -27,8 +27,8 @@ struct Request {
   std::string path;          ///< as sent, e.g. "/v1/users/48213/embeddings"
   std::string route;         ///< path with ids replaced: "/v1/users/{id}/embeddings"
   std::string query;         ///< raw query string without '?'
-  nlohmann::json params = nlohmann::json::object();   ///< object
-  nlohmann::json headers = nlohmann::json::object();  ///< object
+  nlohmann::json params;   ///< an object, or null when none was sent (no allocation)
+  nlohmann::json headers;  ///< an object, or null when none was sent
   std::string client_ip;
 };
 
@@ -59,9 +59,9 @@ struct Event {
   std::vector<EventFieldError> errors;
   ExceptionInfo exception;
   std::string trace_id;
-  nlohmann::json tags = nlohmann::json::object();  ///< object of strings
+  nlohmann::json tags;                               ///< an object of strings, or null for none
   std::vector<std::string> fingerprint;              ///< override of group_by, may be empty
-  nlohmann::json extra = nlohmann::json::object();   ///< unknown fields, kept and shown nowhere
+  nlohmann::json extra;                              ///< unknown fields (an object) or null; shown nowhere
 };
 
 /// The event as JSON in the contract's shape (fields that are empty or absent are left out;

@@ -1,8 +1,9 @@
 // Console rendering: one readable line per notification, for the `console` receiver.
 //
 //   render_console(n) ==
-//     "2026-11-22T04:49:46Z ERROR payment-api/prod POST /v1/users/{id}/embeddings 502 FEP-SEC-01001"
-//     " \"open AI 연동 오류 : /embeddings\" count=1 route=default trace=4bf9..."
+//     "2026-11-22T04:49:46Z ERROR payment-api env=prod method=POST route=/v1/users/{id}/embeddings"
+//     " status=502 code=FEP-SEC-01001 message=\"open AI 연동 오류 : /embeddings\" count=1 kind=first"
+//     " trace=4bf9... host=web-3 fingerprint=1f0c..."
 #pragma once
 
 #include <string>
