@@ -34,8 +34,9 @@ class Intake final : public net::TextSink {
     bool queue_full = false;  ///< nothing was queued; answer 503
   };
 
-  /// An HTTP body: every valid event is queued, or none when they do not all fit (a full queue
-  /// answers before parsing).
+  /// An HTTP body: every valid event is queued, or none when they do not all fit. A full queue
+  /// answers before parsing; such a body counts once in events_rejected_total{queue_full}, as
+  /// its events were not read (a body that was parsed and did not fit counts its events).
   BodyAnswer submit_body(std::string_view body, core::BodyFormat format, std::string_view service_hint);
 
   /// One event text from a Unix socket; a bad one is logged and counted. Callers check
@@ -72,6 +73,7 @@ class Intake final : public net::TextSink {
     std::uint64_t& rejected_too_large;
     std::uint64_t& rejected_queue_full;
     explicit Counters(core::Metrics& m);
+    /// By transport name ("http", "unix", "unix_dgram"; any other counts as http).
     std::uint64_t& received(std::string_view transport);
   };
 
