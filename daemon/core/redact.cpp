@@ -198,6 +198,8 @@ void redact_cards(std::string& s) {
       out.append(s, copied, i - copied);
       out += kRedacted;
       copied = cut;
+      i = cut;  // the rest of the run, after the separator, may hold another card
+      continue;
     }
     i = j;
   }
