@@ -16,6 +16,7 @@
 #include "erralert/core/retry_schedule.hpp"
 #include "erralert/core/timefmt.hpp"
 #include "erralert/net/https_client.hpp"
+#include "erralert/net/signal.hpp"
 #include "erralert/store/spool.hpp"
 
 namespace erralert::deliver {
@@ -58,6 +59,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
         schedule(windows_of(cfg.rate_limit), {cfg.retry_initial, cfg.retry_max, cfg.retry_for}),
         client(ctx.executor, cfg.url, cfg.ca_file, cfg.timeout),
         wake(ctx.executor),
+        progress(ctx.executor),
         rng(std::random_device{}()),
         dead(metrics.counter("notifications_dead_total", {{"receiver", name}})) {}
 
@@ -71,6 +73,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   core::RetrySchedule schedule;
   net::HttpsClient client;
   asio::steady_timer wake;
+  net::Signal progress;  // after every answer applied: what drain() waits on
   std::mt19937_64 rng;
   std::uint64_t& dead;
 
@@ -222,6 +225,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
         bucket_wait = core::bucket_exhausted_wait({r.response.status, r.response.headers, {}});
       }
       apply(d, bucket_wait, clock.now_ms());
+      progress.notify();
     }
     (void)self;
   }
@@ -255,14 +259,16 @@ std::string HttpReceiver::last_error() const { return state_->last_error; }
 
 asio::awaitable<void> HttpReceiver::drain(std::chrono::steady_clock::time_point deadline) {
   auto s = state_;
-  asio::steady_timer tick(s->wake.get_executor());
+  // Woken by each answer the delivery loop applies, or by the deadline.
+  asio::steady_timer limit(s->wake.get_executor(), deadline);
+  limit.async_wait([s](const boost::system::error_code& ec) {
+    if (!ec) s->progress.notify();
+  });
   // A receiver that is failing does not hold up the stop: its backlog waits in the spool.
   while (!s->queue.empty() && s->disabled.empty() && !s->failing && std::chrono::steady_clock::now() < deadline) {
-    // The delivery loop does the work; this only watches it, 20 times a second.
-    tick.expires_after(std::min<std::chrono::steady_clock::duration>(milliseconds(50),
-                                                                     deadline - std::chrono::steady_clock::now()));
-    co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await s->progress.wait();
   }
+  limit.cancel();
   if (!s->queue.empty()) {
     spdlog::info("receiver {}: {} notifications stay in the spool for the next start", s->name, s->queue.size());
   }

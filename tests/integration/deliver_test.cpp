@@ -292,6 +292,20 @@ TEST(Deliver, SpoolSurvivesAKillAndIsDeliveredAfterRestart) {
   EXPECT_EQ(restarted.terminate(), 0);
 }
 
+TEST(Deliver, ShutdownDeliversWhatIsQueuedBeforeExiting) {
+  FakePlatform hook(Mode::webhook);
+  hook.push_delay(300ms);  // the first answer is slow: the rest wait behind it at the stop
+  DaemonProcess d("receivers:\n" + receiver_yaml("hooks", "webhook", hook.url(), ", rate_limit: []"));
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  ASSERT_TRUE(hook.wait_for_requests(1));
+  const auto stop = std::chrono::steady_clock::now();
+  EXPECT_EQ(d.terminate(), 0) << d.stderr_text();
+  EXPECT_EQ(hook.request_count(), 5u);
+  // Drain follows the delivery loop's answers rather than a clock: no time beyond the work.
+  EXPECT_LT(std::chrono::steady_clock::now() - stop, 5s);
+  EXPECT_EQ(d.stderr_text().find("stay in the spool"), std::string::npos) << d.stderr_text();
+}
+
 TEST(Deliver, ShutdownKeepsWhatItCannotDeliverForTheNextStart) {
   FakePlatform hook(Mode::webhook);
   for (int i = 0; i < 50; ++i) hook.push_status(500);
