@@ -424,11 +424,19 @@ void Redactor::scrub_in_place(std::string& s) const {
     redact_cards(s);
     return;
   }
-  RE2::GlobalReplace(&s, *header_, R"(\1\2[redacted])");
-  RE2::GlobalReplace(&s, *key_value_, R"(\1\2[redacted])");
-  RE2::GlobalReplace(&s, *bearer_, R"(\1[redacted])");
-  redact_cards(s);
-  for (const auto& p : patterns_) RE2::GlobalReplace(&s, *p, kRedacted);
+  // One rule's replacement can expose what another rule looks for (a config pattern that takes
+  // the front of a digit run leaves a card number standing alone), so the rules run again until
+  // the text stops changing: redacting twice must give what redacting once gave. Bounded, as a
+  // config pattern that matches "[redacted]" itself would never settle.
+  for (int round = 0; round < 4; ++round) {
+    const std::string before = s;
+    RE2::GlobalReplace(&s, *header_, R"(\1\2[redacted])");
+    RE2::GlobalReplace(&s, *key_value_, R"(\1\2[redacted])");
+    RE2::GlobalReplace(&s, *bearer_, R"(\1[redacted])");
+    redact_cards(s);
+    for (const auto& p : patterns_) RE2::GlobalReplace(&s, *p, kRedacted);
+    if (s == before) break;
+  }
 }
 
 void Redactor::redact(Event& e) const { Pass(*this).run(e); }

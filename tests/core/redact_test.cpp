@@ -172,6 +172,15 @@ TEST(RedactText, CardNumbersOnlyWhenLuhnValid) {
   }
 }
 
+TEST(RedactText, RedactingTwiceChangesNothingWhenRulesMeet) {
+  // The config pattern takes the front of the digit run; the card that then stands alone goes
+  // in the same pass, not in a later one (fuzz_render found this).
+  const Redactor r({}, {R"(\b\d{6}-\d{7}\b)"});
+  const std::string once = r.scrub("x 666666-2336666-6666-2336666662-6666-2373332-66666666<");
+  EXPECT_EQ(once, "x [redacted]-[redacted]-6666-2373332-66666666<");
+  EXPECT_EQ(r.scrub(once), once);
+}
+
 TEST(RedactText, ConfigPatternsApplyToEveryOutgoingString) {
   Event e;
   e.message = "주민번호 900101-1234567 확인";
