@@ -8,16 +8,13 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "support/io_poll.hpp"
+
 namespace erralert::app {
 namespace {
 
 namespace asio = boost::asio;
-
-/// Runs what is ready; restart() first, as an io_context that ran out of work stays stopped.
-void poll(asio::io_context& io) {
-  io.restart();
-  io.poll();
-}
+using testing::poll;
 
 const std::string kEvent = R"({"service":"billing","message":"invoice run failed","status":500})";
 

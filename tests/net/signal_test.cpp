@@ -6,16 +6,13 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "support/io_poll.hpp"
+
 namespace erralert::net {
 namespace {
 
 namespace asio = boost::asio;
-
-/// Runs what is ready; restart() first, as an io_context that ran out of work stays stopped.
-void poll(asio::io_context& io) {
-  io.restart();
-  io.poll();
-}
+using testing::poll;
 
 TEST(Signal, NotifyWakesEveryCurrentWaiterOnce) {
   asio::io_context io;
