@@ -6,17 +6,20 @@
 #   scripts/fuzz.sh --seconds 600         # longer
 #   scripts/fuzz.sh --runs 10000000       # the long run docs/RELIABILITY.md records
 #   scripts/fuzz.sh --runs 10000000 config render   # only these targets (names without fuzz_)
+#   scripts/fuzz.sh --resume --runs 5000000 config  # go on from the corpus the last run grew
 # A crash leaves its input in build-fuzz/findings/<name>/ and fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 limit=(-max_total_time=20)
 only=()
+resume=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) limit=(-max_total_time="$2"); shift 2 ;;
     --runs) limit=(-runs="$2"); shift 2 ;;
-    -*) echo "usage: $0 [--seconds N | --runs N] [target...]" >&2; exit 2 ;;
+    --resume) resume=true; shift ;;
+    -*) echo "usage: $0 [--seconds N | --runs N] [--resume] [target...]" >&2; exit 2 ;;
     *) only+=("fuzz_$1"); shift ;;
   esac
 done
@@ -38,7 +41,10 @@ for target_name in "${targets[@]}"; do
   target=build-fuzz/tests/fuzz/$target_name
   name=${target_name#fuzz_}
   work=build-fuzz/work/$name findings=build-fuzz/findings/$name
-  rm -rf "$work"; mkdir -p "$work" "$findings"
+  # The work corpus starts from the seeds; --resume keeps what earlier runs added to it, so a
+  # long run can be spread over several sittings.
+  $resume || rm -rf "$work"
+  mkdir -p "$work" "$findings"
   [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name/." "$work/"
   echo "== fuzz_$name (${limit[*]})"
   if ! "$target" "$work" "${limit[@]}" -rss_limit_mb=2048 -timeout=10 \

@@ -5,6 +5,8 @@
 #include <limits>
 #include <utility>
 
+#include <boost/container/small_vector.hpp>
+
 #include "erralert/core/fingerprint.hpp"
 
 namespace erralert::core {
@@ -57,7 +59,7 @@ Pipeline::Outcome Pipeline::process(Event e, std::int64_t now_ms) const {
     return out;
   }
   // Route on what the app sent; redact once; nothing after this sees a secret.
-  std::vector<const config::Route*> matched;
+  boost::container::small_vector<const config::Route*, 8> matched;
   for (const auto& cr : compiled_routes_) {
     if (!cr.matcher.matches(e)) continue;
     matched.push_back(cr.route);
@@ -66,16 +68,23 @@ Pipeline::Outcome Pipeline::process(Event e, std::int64_t now_ms) const {
   if (!matched.empty()) redactor_.redact(e);
   std::size_t remaining = 0;
   for (const config::Route* route : matched) remaining += route->receivers.size();
+  out.notifications.reserve(remaining);
   const std::int64_t seen_ms = e.timestamp_ms;
   for (const config::Route* route : matched) {
-    const std::string fp = fingerprint(e, route->group_by);
+    std::string fp = fingerprint(e, route->group_by);
     for (const auto& receiver : route->receivers) {
       Notification n;
       n.kind = NotificationKind::first;
       n.receiver = receiver;
       n.route = route->name;
-      // Every notification holds the event: the last one takes it, the others copy it.
-      n.groups.push_back({fp, 1, seen_ms, seen_ms, --remaining == 0 ? std::move(e) : e});
+      // Every notification holds the event and the fingerprint: the last ones take them, the
+      // others copy (built in place: no temporary Event to move again).
+      std::string key = &receiver == &route->receivers.back() ? std::move(fp) : fp;
+      if (--remaining == 0) {
+        n.groups.emplace_back(std::move(key), 1u, seen_ms, seen_ms, std::move(e));
+      } else {
+        n.groups.emplace_back(std::move(key), 1u, seen_ms, seen_ms, e);
+      }
       out.notifications.push_back(std::move(n));
     }
   }

@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 
 namespace erralert::core {
@@ -126,19 +127,52 @@ std::string header_pattern() {
 constexpr const char* kBearerPattern =
     R"((?i)\b(bearer\s+)([A-Za-z]*[0-9._~+/=-][A-Za-z0-9._~+/-]*=*|[A-Za-z]{16,}))";
 
-/// False when none of the built-in free-text rules can match `s`: each needs a ':' or '='
-/// (header lines, key=value) or the word "bearer" (bearer tokens). A cheap test that spares
-/// most strings (paths, ids, prose) the regular expression scan.
-bool may_hold_credential(std::string_view s) {
+/// What one byte scan tells about a text before any rule runs on it.
+struct Hints {
+  /// Some built-in free-text rule might match: each needs a ':' or '=' (header lines,
+  /// key=value) or the word "bearer" (bearer tokens).
+  bool credential = false;
+  /// A run of at least 13 digits, single ' ' or '-' allowed between them: the least a card
+  /// number needs.
+  bool card = false;
+};
+
+/// One pass over `s` that spares most strings (paths, ids, prose) the regular expression scan
+/// and the card search. It may say yes where no rule matches, never the reverse.
+Hints scan(std::string_view s) {
+  enum : unsigned char { kOther, kDigit, kCardSeparator, kKeyMark, kB };
+  static constexpr auto kClass = [] {
+    std::array<unsigned char, 256> c{};
+    for (int d = '0'; d <= '9'; ++d) c[d] = kDigit;
+    c[' '] = c['-'] = kCardSeparator;
+    c[':'] = c['='] = kKeyMark;
+    c['b'] = c['B'] = kB;
+    return c;
+  }();
+  Hints h;
+  std::size_t digits = 0;  // in the current run
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == ':' || c == '=') return true;
-    if ((c == 'b' || c == 'B') && i + 6 <= s.size()) {
-      std::string_view rest = s.substr(i + 1, 5);
-      if (std::equal(rest.begin(), rest.end(), "earer", [](char a, char b) { return (a | 0x20) == b; })) return true;
+    const unsigned char k = kClass[static_cast<unsigned char>(s[i])];
+    if (k == kOther) {  // most bytes
+      digits = 0;
+      continue;
+    }
+    if (k == kDigit) {
+      if (++digits >= 13) h.card = true;
+    } else if (k == kCardSeparator) {
+      if (i == 0 || kClass[static_cast<unsigned char>(s[i - 1])] != kDigit) digits = 0;
+    } else {
+      digits = 0;
+      if (k == kKeyMark) {
+        h.credential = true;
+      } else if (i + 6 <= s.size()) {  // 'b' or 'B'
+        const std::string_view rest = s.substr(i + 1, 5);
+        h.credential |= std::equal(rest.begin(), rest.end(), "earer",
+                                   [](char a, char b) { return (a | 0x20) == b; });
+      }
     }
   }
-  return false;
+  return h;
 }
 
 bool luhn_ok(std::string_view digits) {
@@ -394,6 +428,7 @@ bool Redactor::is_secret_key(std::string_view key) const {
   const std::string n = normalise_key(key);
   if (n.empty()) return false;
   if (keys_.contains(n)) return true;
+  if (n.find('-') == std::string::npos) return false;  // one word, and not a key
   const auto words = split_words(n);
   if (words.size() < 2) return false;
   std::string run;
@@ -420,8 +455,9 @@ void Redactor::scrub_in_place(std::string& s) const {
   if (s.empty()) return;
   // Most text holds no secret: a byte scan, then one RE2 scan for all the rules, decide
   // whether each rule must run.
-  if ((patterns_.empty() && !may_hold_credential(s)) || (any_ && !RE2::PartialMatch(s, *any_))) {
-    redact_cards(s);
+  const Hints hints = scan(s);
+  if ((patterns_.empty() && !hints.credential) || (any_ && !RE2::PartialMatch(s, *any_))) {
+    if (hints.card) redact_cards(s);
     return;
   }
   // One rule's replacement can expose what another rule looks for (a config pattern that takes

@@ -67,7 +67,7 @@ std::string upper(std::string_view s) {
 
 void append_group(std::string& out, const Notification& n, const GroupEntry& g) {
   const Event& e = g.event;
-  out += format_rfc3339(e.timestamp_ms);
+  append_rfc3339(out, e.timestamp_ms);
   out += ' ';
   out += upper(to_string(e.severity));
   out += ' ';
@@ -78,7 +78,11 @@ void append_group(std::string& out, const Notification& n, const GroupEntry& g) 
   if (e.status != 0) append_field(out, "status", std::to_string(e.status));
   append_field(out, "code", e.code);
   out += " message=";
-  append_quoted(out, truncate_chars(e.message, kMaxMessageChars));
+  if (e.message.size() <= kMaxMessageChars) {  // bytes bound characters: nothing to cut
+    append_quoted(out, e.message);
+  } else {
+    append_quoted(out, truncate_chars(e.message, kMaxMessageChars));
+  }
   append_field(out, "count", std::to_string(g.count));
   append_field(out, "kind", to_string(n.kind));
   append_field(out, "trace", e.trace_id);
@@ -91,8 +95,13 @@ void append_group(std::string& out, const Notification& n, const GroupEntry& g) 
 std::string render_console(const Notification& n) {
   std::string out;
   out.reserve(256);
+  render_console(n, out);
+  return out;
+}
+
+void render_console(const Notification& n, std::string& out) {
   if (n.groups.empty()) {
-    out = "digest";
+    out += "digest";
   } else {
     append_group(out, n, n.groups.front());
   }
@@ -101,7 +110,6 @@ std::string render_console(const Notification& n) {
     append_field(out, "more_groups", std::to_string(more_groups));
     append_field(out, "total", std::to_string(n.total_count()));
   }
-  return out;
 }
 
 }  // namespace erralert::core

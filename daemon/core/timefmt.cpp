@@ -5,7 +5,7 @@
 
 namespace erralert::core {
 
-std::string format_rfc3339(std::int64_t epoch_ms) {
+void append_rfc3339(std::string& out, std::int64_t epoch_ms) {
   using namespace std::chrono;
   const sys_time<milliseconds> tp{milliseconds{epoch_ms}};
   const auto day = floor<days>(tp);
@@ -36,7 +36,13 @@ std::string format_rfc3339(std::int64_t epoch_ms) {
     put(ms, 3);
   }
   *p++ = 'Z';
-  return std::string(buf, p);
+  out.append(buf, p);
+}
+
+std::string format_rfc3339(std::int64_t epoch_ms) {
+  std::string out;
+  append_rfc3339(out, epoch_ms);
+  return out;
 }
 
 }  // namespace erralert::core

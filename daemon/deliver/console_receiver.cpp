@@ -17,7 +17,7 @@ ConsoleReceiver::ConsoleReceiver(std::string name, std::FILE* out, core::Metrics
 }
 
 void ConsoleReceiver::deliver(core::Notification n) {
-  buffer_ += core::render_console(n);
+  core::render_console(n, buffer_);
   buffer_ += '\n';
   ++*sent_[static_cast<std::size_t>(n.kind)];
   if (buffer_.size() >= 64 * 1024) flush();

@@ -2,7 +2,6 @@
 #include "erralert/net/http_router.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 #include <boost/url/parse.hpp>
@@ -15,12 +14,15 @@ constexpr std::string_view kEventsPath = "/v1/events";
 constexpr std::string_view kJsonType = "application/json";
 
 Response json_text_response(http::status status, std::string body, unsigned version, bool keep_alive) {
+  // What set(), keep_alive() and prepare_payload() would give, inserted directly: a new
+  // response has no field to replace, and each of those looks its field up first.
   Response res{status, version};
-  res.set(http::field::content_type, kJsonType);
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(keep_alive);
+  res.insert(http::field::content_type, kJsonType);
+  res.insert(http::field::cache_control, "no-store");
+  if (version >= 11 && !keep_alive) res.insert(http::field::connection, "close");
+  if (version < 11 && keep_alive) res.insert(http::field::connection, "keep-alive");
+  res.insert(http::field::content_length, std::to_string(body.size()));
   res.body() = std::move(body);
-  res.prepare_payload();
   return res;
 }
 
@@ -30,24 +32,57 @@ Response json_response(http::status status, const nlohmann::json& body, unsigned
                             version, keep_alive);
 }
 
-std::string lower_trimmed(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+/// ASCII case-insensitive equality: header names, media types and auth schemes are ASCII.
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 /// The body format a Content-Type names; nullopt for one erralert does not take.
 std::optional<core::BodyFormat> body_format(std::string_view content_type) {
-  const std::string media = lower_trimmed(content_type.substr(0, content_type.find(';')));
-  if (media.empty() || media == kJsonType) return core::BodyFormat::json;
-  if (media == "application/x-ndjson" || media == "application/ndjson" ||
-      media == "application/jsonl" || media == "application/x-jsonlines") {
-    return core::BodyFormat::ndjson;
+  const std::string_view media = trimmed(content_type.substr(0, content_type.find(';')));
+  if (media.empty() || iequals(media, kJsonType)) return core::BodyFormat::json;
+  for (std::string_view ndjson : {"application/x-ndjson", "application/ndjson", "application/jsonl",
+                                  "application/x-jsonlines"}) {
+    if (iequals(media, ndjson)) return core::BodyFormat::ndjson;
   }
   return std::nullopt;
 }
+
+/// The request fields the API reads, found in one pass over the header (each lookup by name
+/// would walk Beast's field set with case-insensitive compares).
+struct Head {
+  std::string_view content_type;
+  std::string_view content_length;
+  std::string_view authorization;
+  std::string_view service;  ///< X-Erralert-Service
+
+  explicit Head(const http::request_header<>& req) {
+    // The first of repeated fields counts, as with a lookup by name.
+    const auto keep_first = [](std::string_view& slot, std::string_view value) {
+      if (slot.data() == nullptr) slot = value;
+    };
+    for (const auto& f : req) {
+      switch (f.name()) {
+        case http::field::content_type: keep_first(content_type, f.value()); break;
+        case http::field::content_length: keep_first(content_length, f.value()); break;
+        case http::field::authorization: keep_first(authorization, f.value()); break;
+        case http::field::unknown:
+          if (iequals(f.name_string(), "X-Erralert-Service")) keep_first(service, f.value());
+          break;
+        default: break;
+      }
+    }
+  }
+};
 
 /// Compares without leaking through timing how much of the token was right.
 bool same_secret(std::string_view a, std::string_view b) {
@@ -58,11 +93,10 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-bool authorized(const http::request_header<>& req, const HttpOptions& opts) {
+bool authorized(std::string_view auth, const HttpOptions& opts) {
   if (opts.token.empty()) return true;
-  const std::string_view auth = req[http::field::authorization];
   constexpr std::string_view scheme = "Bearer ";
-  if (auth.size() <= scheme.size() || lower_trimmed(auth.substr(0, scheme.size() - 1)) != "bearer" ||
+  if (auth.size() <= scheme.size() || !iequals(auth.substr(0, scheme.size() - 1), "bearer") ||
       auth[scheme.size() - 1] != ' ') {
     return false;
   }
@@ -71,8 +105,8 @@ bool authorized(const http::request_header<>& req, const HttpOptions& opts) {
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
-std::string service_hint(const http::request_header<>& req) {
-  if (auto h = req["X-Erralert-Service"]; !h.empty()) return std::string(h);
+std::string service_hint(const http::request_header<>& req, const Head& head) {
+  if (!head.service.empty()) return std::string(head.service);
   if (req.target().find('?') == std::string_view::npos) return {};
   auto url = boost::urls::parse_origin_form(req.target());
   if (!url) return {};
@@ -93,14 +127,41 @@ nlohmann::json rejected_json(const std::vector<core::Rejection>& rejected) {
   return out;
 }
 
-Response ingest(const Request& req, HttpApi& api) {
+std::optional<Response> check_head(const http::request_header<>& req, const Head& head,
+                                   const HttpOptions& opts) {
+  const unsigned v = req.version();
+  // These answers close the connection: the body that follows is not read.
+  if (!authorized(head.authorization, opts)) {
+    auto res = error_response(http::status::unauthorized, "unauthorized",
+                              "Authorization: Bearer <server.http.token> is missing or wrong", v, false);
+    res.set(http::field::www_authenticate, "Bearer realm=\"erralert\"");
+    return res;
+  }
+  if (!body_format(head.content_type)) {
+    return error_response(http::status::unsupported_media_type, "unsupported_media_type",
+                          "send application/json or application/x-ndjson", v, false);
+  }
+  if (const auto len = head.content_length; !len.empty()) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), n);
+    if (ec != std::errc{} || end != len.data() + len.size() || n > opts.max_body_bytes) {
+      return error_response(http::status::payload_too_large, "body_too_large",
+                            "the body is over server.http.max_body_bytes (" +
+                                std::to_string(opts.max_body_bytes) + ")",
+                            v, false);
+    }
+  }
+  return std::nullopt;
+}
+
+Response ingest(const Request& req, const Head& head, HttpApi& api) {
   const bool keep = req.keep_alive();
   const unsigned v = req.version();
-  const auto format = body_format(req[http::field::content_type]).value_or(core::BodyFormat::json);
+  const auto format = body_format(head.content_type).value_or(core::BodyFormat::json);
   if (req.body().empty()) {
     return error_response(http::status::bad_request, "empty_body", "the body holds no event", v, keep);
   }
-  IngestReply reply = api.ingest(req.body(), format, service_hint(req));
+  IngestReply reply = api.ingest(req.body(), format, service_hint(req, head));
   const auto& r = reply.result;
   if (r.syntax_error) {
     return error_response(http::status::bad_request, "invalid_json", *r.syntax_error, v, keep);
@@ -171,41 +232,22 @@ std::string to_wire(const Response& res) {
 
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts) {
   if (path_of(req.target()) != kEventsPath || req.method() != http::verb::post) return std::nullopt;
-  const unsigned v = req.version();
-  // These answers close the connection: the body that follows is not read.
-  if (!authorized(req, opts)) {
-    auto res = error_response(http::status::unauthorized, "unauthorized",
-                              "Authorization: Bearer <server.http.token> is missing or wrong", v, false);
-    res.set(http::field::www_authenticate, "Bearer realm=\"erralert\"");
-    return res;
-  }
-  const std::string_view type = req[http::field::content_type];
-  if (!body_format(type)) {
-    return error_response(http::status::unsupported_media_type, "unsupported_media_type",
-                          "send application/json or application/x-ndjson", v, false);
-  }
-  if (auto len = req[http::field::content_length]; !len.empty()) {
-    std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), n);
-    if (ec != std::errc{} || end != len.data() + len.size() || n > opts.max_body_bytes) {
-      return error_response(http::status::payload_too_large, "body_too_large",
-                            "the body is over server.http.max_body_bytes (" +
-                                std::to_string(opts.max_body_bytes) + ")",
-                            v, false);
-    }
-  }
-  return std::nullopt;
+  return check_head(req, Head(req), opts);
 }
 
 Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opts) {
+  if (auto early = precheck(req, opts)) return std::move(*early);
+  return answer(req, api);
+}
+
+Response answer(const Request& req, HttpApi& api) {
   const std::string_view path = path_of(req.target());
   const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
   const unsigned v = req.version();
   const bool keep = req.keep_alive();
   if (path == kEventsPath) {
     if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
-    if (auto early = precheck(req, opts)) return std::move(*early);
-    return ingest(req, api);
+    return ingest(req, Head(req), api);
   }
   if (path == "/healthz") {
     if (!get) return method_not_allowed(req, "GET");

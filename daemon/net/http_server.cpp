@@ -163,7 +163,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         res = parse_failure_response(bec);
         if (!res) break;
       } else {
-        res = handle_request(parser.get(), api_, opts_);
+        res = answer(parser.get(), api_);
       }
     }
     if (!res) break;

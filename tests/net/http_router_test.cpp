@@ -203,5 +203,52 @@ TEST(HttpRouter, WireFormIsWhatBeastWrites) {
   }
 }
 
+TEST(HttpRouter, AnswerFieldsAreWhatBeastsHelpersSet) {
+  // Answers insert their fields directly; they must equal set() + keep_alive() + prepare_payload().
+  for (const unsigned version : {10u, 11u}) {
+    for (const bool keep : {true, false}) {
+      const Response res = error_response(http::status::bad_request, "c", "m", version, keep);
+      Response expected{http::status::bad_request, version};
+      expected.set(http::field::content_type, "application/json");
+      expected.set(http::field::cache_control, "no-store");
+      expected.keep_alive(keep);
+      expected.body() = res.body();
+      expected.prepare_payload();
+      std::ostringstream got, want;
+      got << res;
+      want << expected;
+      EXPECT_EQ(got.str(), want.str()) << "HTTP/1." << version % 10 << (keep ? " keep-alive" : " close");
+      EXPECT_EQ(res.keep_alive(), keep);
+    }
+  }
+}
+
+TEST(HttpRouter, HeaderFieldsAreMatchedWithoutRegardToCase) {
+  FakeApi api;
+  Request req = post("/v1/events", "{\"service\":\"a\",\"message\":\"m\"}\n", "");
+  req.set("content-type", " Application/X-NDJSON ; charset=utf-8");
+  req.set("x-erralert-service", "lower-case");
+  EXPECT_EQ(handle_request(req, api, {}).result(), http::status::accepted);
+  EXPECT_EQ(api.last_format, core::BodyFormat::ndjson);
+  EXPECT_EQ(api.last_hint, "lower-case");
+
+  HttpOptions opts;
+  opts.token = "s3cret";
+  req.set(http::field::authorization, "BEARER s3cret");
+  EXPECT_EQ(handle_request(req, api, opts).result(), http::status::accepted);
+}
+
+TEST(HttpRouter, FirstOfRepeatedFieldsCounts) {
+  FakeApi api;
+  Request req = post("/v1/events", R"({"service":"a","message":"m"})", "");
+  req.insert(http::field::content_type, "application/json");
+  req.insert(http::field::content_type, "text/plain");
+  EXPECT_EQ(handle_request(req, api, {}).result(), http::status::accepted);
+  req.erase(http::field::content_type);
+  req.insert(http::field::content_type, "text/plain");
+  req.insert(http::field::content_type, "application/json");
+  EXPECT_EQ(handle_request(req, api, {}).result(), http::status::unsupported_media_type);
+}
+
 }  // namespace
 }  // namespace erralert::net

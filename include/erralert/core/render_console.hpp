@@ -16,4 +16,7 @@ namespace erralert::core {
 /// a digest holds. Control characters in event text are escaped so nothing can forge a line.
 std::string render_console(const Notification& n);
 
+/// render_console, appended to `out` (the console receiver's buffer).
+void render_console(const Notification& n, std::string& out);
+
 }  // namespace erralert::core

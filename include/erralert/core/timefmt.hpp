@@ -11,4 +11,7 @@ namespace erralert::core {
 /// Epoch milliseconds as "YYYY-MM-DDTHH:MM:SSZ" (with ".mmm" when not a whole second).
 std::string format_rfc3339(std::int64_t epoch_ms);
 
+/// format_rfc3339, appended to `out`.
+void append_rfc3339(std::string& out, std::int64_t epoch_ms);
+
 }  // namespace erralert::core

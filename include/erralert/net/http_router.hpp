@@ -1,7 +1,7 @@
 // The HTTP API as socket-free functions: a request in, a response out.
 //
 //   if (auto early = precheck(parser.get(), opts)) write(*early);      // after the headers
-//   else write(handle_request(parser.get(), api, opts));               // after the body
+//   else write(answer(parser.get(), api));                             // after the body
 #pragma once
 
 #include <cstddef>
@@ -28,7 +28,10 @@ struct HttpOptions {
 /// Answers that need only the headers: 401, 413 by Content-Length, 415. nullopt: read the body.
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts);
 
-/// Answers a complete request.
+/// Answers a complete request whose header precheck() let through.
+Response answer(const Request& req, HttpApi& api);
+
+/// Answers a complete request: precheck(), then answer().
 Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opts);
 
 /// The response as it goes on the wire (status line, fields as set, body), in one string: what
