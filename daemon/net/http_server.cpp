@@ -90,6 +90,20 @@ HttpServer::HttpServer(const asio::any_io_executor& ex, const config::HttpServer
 
 HttpServer::~HttpServer() = default;
 
+asio::awaitable<boost::system::error_code> write_answer(beast::tcp_stream& stream, std::string_view wire,
+                                                        std::chrono::steady_clock::duration timeout) {
+  boost::system::error_code ec;
+  const std::size_t written = stream.socket().write_some(asio::buffer(wire), ec);  // non-blocking
+  if (ec == asio::error::would_block) {
+    ec = {};
+  } else if (ec || written == wire.size()) {
+    co_return ec;
+  }
+  stream.expires_after(timeout);
+  std::tie(ec, std::ignore) = co_await asio::async_write(stream, asio::buffer(wire.substr(written)), use_tuple);
+  co_return ec;
+}
+
 void HttpServer::start() {
   const tcp::endpoint ep{asio::ip::make_address(cfg_.host), cfg_.port};
   acceptor_.open(ep.protocol());
@@ -113,6 +127,7 @@ asio::awaitable<void> HttpServer::accept_loop() {
       continue;  // the socket closes as it goes out of scope
     }
     socket.set_option(tcp::no_delay(true));
+    socket.non_blocking(true);  // answers are written at once when they fit (write_answer)
     asio::co_spawn(ex_, session(std::move(socket)), asio::detached);
   }
 }
@@ -168,10 +183,8 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     }
     if (!res) break;
     if (stopping_) res->keep_alive(false);
-    stream.expires_after(cfg_.body_timeout);
     const std::string wire = to_wire(*res);
-    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), use_tuple);
-    if (wec) {
+    if (const auto wec = co_await write_answer(stream, wire, cfg_.body_timeout)) {
       fail(wec, "write");
       break;
     }

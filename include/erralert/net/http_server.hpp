@@ -11,9 +11,12 @@
 #include <list>
 #include <memory>
 
+#include <string_view>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include "erralert/config/config.hpp"
 #include "erralert/net/http_api.hpp"
@@ -51,5 +54,12 @@ class HttpServer {
   bool stopping_ = false;
   Signal session_ended_;
 };
+
+/// Writes `wire` to a connection whose socket is in non-blocking mode: at once when the socket
+/// takes all of it (an answer of a few hundred bytes nearly always fits), else the rest through
+/// the reactor under `timeout`, so that a client that does not read cannot hold the session.
+boost::asio::awaitable<boost::system::error_code> write_answer(boost::beast::tcp_stream& stream,
+                                                               std::string_view wire,
+                                                               std::chrono::steady_clock::duration timeout);
 
 }  // namespace erralert::net
