@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -181,6 +182,32 @@ TEST(RedactText, CardNumbersOnlyWhenLuhnValid) {
       EXPECT_EQ(r->scrub(once), once) << c.text;
     }
   }
+}
+
+TEST(RedactText, TheFastPathFindsEveryCardTheFullRulesFind) {
+  // Text without ':', '=' or "bearer" takes the fast path, where the card search runs only if a
+  // byte scan saw 13 digits in a run. Behind "password=x " the same text takes the full rules,
+  // where the card search always runs. Both must redact the same cards. Random text of digits,
+  // ' ', '-' and letters (a fixed seed: the same cases every run), half of it around a real card.
+  const Redactor plain;
+  const char* cards[] = {"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
+                         "5555555555554444", "378282246310005", "4222222222222"};
+  std::mt19937 rng(20261123);
+  const auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const auto noise = [&](int max_len) {
+    std::string out;
+    for (int n = pick(max_len + 1); n > 0; --n) out += "0123456789012345678901234 -ax"[pick(29)];
+    return out;
+  };
+  int with_card = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = noise(24);
+    if (i % 2 == 0) text += std::string(" ") + cards[pick(6)] + (pick(2) ? " " : "x") + noise(8);
+    const std::string fast = plain.scrub(text);
+    ASSERT_EQ(plain.scrub("password=x " + text), "password=[redacted] " + fast) << '"' << text << '"';
+    with_card += fast != text;
+  }
+  EXPECT_GT(with_card, 1000);  // the cases did exercise the card search (noise often joins the run)
 }
 
 TEST(RedactText, RedactingTwiceChangesNothingWhenRulesMeet) {
