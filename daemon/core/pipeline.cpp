@@ -78,12 +78,15 @@ Pipeline::Outcome Pipeline::process(Event e, std::int64_t now_ms) const {
       n.receiver = receiver;
       n.route = route->name;
       // Every notification holds the event and the fingerprint: the last ones take them, the
-      // others copy (built in place: no temporary Event to move again).
-      std::string key = &receiver == &route->receivers.back() ? std::move(fp) : fp;
+      // others copy. Filled in place, so no temporary Event is moved again.
+      GroupEntry& g = n.groups.emplace_back();
+      g.fingerprint = &receiver == &route->receivers.back() ? std::move(fp) : fp;
+      g.count = 1;
+      g.first_seen_ms = g.last_seen_ms = seen_ms;
       if (--remaining == 0) {
-        n.groups.emplace_back(std::move(key), 1u, seen_ms, seen_ms, std::move(e));
+        g.event = std::move(e);
       } else {
-        n.groups.emplace_back(std::move(key), 1u, seen_ms, seen_ms, e);
+        g.event = e;
       }
       out.notifications.push_back(std::move(n));
     }
