@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <list>
 #include <memory>
-
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
