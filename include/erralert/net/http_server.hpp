@@ -57,6 +57,7 @@ class HttpServer {
 /// Writes `wire` to a connection whose socket is in non-blocking mode: at once when the socket
 /// takes all of it (an answer of a few hundred bytes nearly always fits), else the rest through
 /// the reactor under `timeout`, so that a client that does not read cannot hold the session.
+/// `wire` is viewed, not copied: it must outlive the awaitable.
 boost::asio::awaitable<boost::system::error_code> write_answer(boost::beast::tcp_stream& stream,
                                                                std::string_view wire,
                                                                std::chrono::steady_clock::duration timeout);
