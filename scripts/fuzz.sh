@@ -7,22 +7,30 @@
 #   scripts/fuzz.sh --runs 10000000       # the long run docs/RELIABILITY.md records
 #   scripts/fuzz.sh --runs 10000000 config render   # only these targets (names without fuzz_)
 #   scripts/fuzz.sh --resume --runs 5000000 config  # go on from the corpus the last run grew
+#   scripts/fuzz.sh --jobs 2 --runs 10000000 render # two processes share one corpus and the runs
 # A crash leaves its input in build-fuzz/findings/<name>/ and fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-limit=(-max_total_time=20)
+usage() { echo "usage: $0 [--seconds N | --runs N] [--resume] [--jobs N] [target...]" >&2; exit 2; }
+seconds=20
+runs=
+jobs=1
 only=()
 resume=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --seconds) limit=(-max_total_time="$2"); shift 2 ;;
-    --runs) limit=(-runs="$2"); shift 2 ;;
+    --seconds) seconds=$2; runs=; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
     --resume) resume=true; shift ;;
-    -*) echo "usage: $0 [--seconds N | --runs N] [--resume] [target...]" >&2; exit 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    -*) usage ;;
     *) only+=("fuzz_$1"); shift ;;
   esac
 done
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || usage
+# --runs counts executions of the target, whatever the number of processes sharing them.
+if [[ -n $runs ]]; then limit=(-runs=$(( (runs + jobs - 1) / jobs ))); else limit=(-max_total_time="$seconds"); fi
 
 targets=()
 for source in tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$source" .cpp)"); done
@@ -40,16 +48,37 @@ status=0
 for target_name in "${targets[@]}"; do
   target=build-fuzz/tests/fuzz/$target_name
   name=${target_name#fuzz_}
-  work=build-fuzz/work/$name findings=build-fuzz/findings/$name
+  work=build-fuzz/work/$name findings=build-fuzz/findings/$name logs=build-fuzz/logs/$name
   # The work corpus starts from the seeds; --resume keeps what earlier runs added to it, so a
   # long run can be spread over several sittings.
   $resume || rm -rf "$work"
-  mkdir -p "$work" "$findings"
+  rm -rf "$logs"
+  mkdir -p "$work" "$findings" "$logs"
   [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name/." "$work/"
-  echo "== fuzz_$name (${limit[*]})"
-  if ! "$target" "$work" "${limit[@]}" -rss_limit_mb=2048 -timeout=10 \
-      -artifact_prefix="$findings/" -print_final_stats=1 2>&1 | tail -n 12; then
-    echo "fuzz_$name FAILED: inputs in $findings" >&2
+  echo "== fuzz_$name (${limit[*]}, $jobs process(es))"
+  # Processes on one corpus pick up each other's finds (libFuzzer reloads it every second).
+  pids=()
+  for ((job = 1; job <= jobs; job++)); do
+    "$target" "$work" "${limit[@]}" -rss_limit_mb=2048 -timeout=10 -reload=1 \
+      -artifact_prefix="$findings/" -print_final_stats=1 >"$logs/$job.log" 2>&1 &
+    pids+=($!)
+  done
+  # The first process to fail (a crash) ends the others: its input is what matters now.
+  failed=false
+  while [[ ${#pids[@]} -gt 0 ]]; do
+    wait -n -p ended "${pids[@]}" || { failed=true; kill "${pids[@]}" 2>/dev/null || true; }
+    running=()
+    for pid in "${pids[@]}"; do [[ $pid == "$ended" ]] || running+=("$pid"); done
+    pids=("${running[@]}")
+  done
+  for ((job = 1; job <= jobs; job++)); do
+    [[ $jobs -gt 1 ]] && echo "-- process $job"
+    tail -n 12 "$logs/$job.log"
+  done
+  awk -v name="fuzz_$name" '/^stat::number_of_executed_units:/ { total += $2 }
+    END { printf "%s: %d executions in all\n", name, total }' "$logs"/*.log
+  if $failed; then
+    echo "fuzz_$name FAILED: inputs in $findings, output in $logs" >&2
     status=1
   fi
 done

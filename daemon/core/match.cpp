@@ -200,20 +200,26 @@ std::optional<std::string> field_path_error(std::string_view path) {
 // transpositions), case-insensitive.
 namespace {
 
+constexpr std::size_t kMaxNameLength = 256;  // longer names are typos of nothing; keep it cheap
+
+/// Both names at most kMaxNameLength long. Keeps the three rows the recurrence reads.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   const auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  std::array<std::array<std::size_t, kMaxNameLength + 1>, 3> rows;
+  for (std::size_t j = 0; j <= b.size(); ++j) rows[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
+    const auto& before = rows[(i + 1) % 3];  // row i - 2
+    const auto& above = rows[(i - 1) % 3];
+    auto& row = rows[i % 3];
+    row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      row[j] = std::min({above[j] + 1, row[j - 1] + 1, above[j - 1] + cost});
       if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        row[j] = std::min(row[j], before[j - 2] + 1);
     }
   }
-  return d[a.size()][b.size()];
+  return rows[a.size() % 3][b.size()];
 }
 
 }  // namespace
@@ -221,15 +227,17 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::optional<std::string_view> closest_name(std::string_view name,
                                              std::span<const std::string_view> candidates) {
   constexpr std::size_t kMaxDistance = 2;
-  constexpr std::size_t kMaxLength = 256;  // longer names are typos of nothing; keep it cheap
-  if (name.size() > kMaxLength) return std::nullopt;
+  if (name.size() > kMaxNameLength) return std::nullopt;
   std::optional<std::string_view> best;
   std::size_t best_distance = kMaxDistance + 1;
   for (std::string_view c : candidates) {
-    if (c.size() > kMaxLength) continue;
+    if (c.size() > kMaxNameLength) continue;
+    // The distance is at least the difference in length.
+    const std::size_t longer = std::max(name.size(), c.size());
+    if (longer - std::min(name.size(), c.size()) >= best_distance) continue;
     const std::size_t d = edit_distance(name, c);
     // Twice the distance must not exceed the longer name: "ur" -> "url", but not "ab" -> "url".
-    if (d < best_distance && 2 * d <= std::max(name.size(), c.size())) {
+    if (d < best_distance && 2 * d <= longer) {
       best = c;
       best_distance = d;
     }

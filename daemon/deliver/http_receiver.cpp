@@ -259,16 +259,11 @@ std::string HttpReceiver::last_error() const { return state_->last_error; }
 
 asio::awaitable<void> HttpReceiver::drain(std::chrono::steady_clock::time_point deadline) {
   auto s = state_;
-  // Woken by each answer the delivery loop applies, or by the deadline.
-  asio::steady_timer limit(s->wake.get_executor(), deadline);
-  limit.async_wait([s](const boost::system::error_code& ec) {
-    if (!ec) s->progress.notify();
-  });
-  // A receiver that is failing does not hold up the stop: its backlog waits in the spool.
+  // Woken by each answer the delivery loop applies, or by the deadline. A receiver that is
+  // failing does not hold up the stop: its backlog waits in the spool.
   while (!s->queue.empty() && s->disabled.empty() && !s->failing && std::chrono::steady_clock::now() < deadline) {
-    co_await s->progress.wait();
+    co_await s->progress.wait_until(deadline);
   }
-  limit.cancel();
   if (!s->queue.empty()) {
     spdlog::info("receiver {}: {} notifications stay in the spool for the next start", s->name, s->queue.size());
   }

@@ -7,7 +7,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -203,15 +202,8 @@ asio::awaitable<void> HttpServer::stop(std::chrono::steady_clock::time_point dea
   for (auto& c : conns_) {
     if (c.idle) c.stream->cancel();
   }
-  asio::steady_timer timer(ex_);
   while (!conns_.empty() && std::chrono::steady_clock::now() < deadline) {
-    // Wake on each ended session, or at the deadline.
-    timer.expires_at(deadline);
-    timer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) session_ended_.notify();
-    });
-    co_await session_ended_.wait();
-    timer.cancel();
+    co_await session_ended_.wait_until(deadline);  // each ended session wakes this
   }
   for (auto& c : conns_) c.stream->socket().close(ignored);
 }

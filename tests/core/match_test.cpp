@@ -258,5 +258,18 @@ TEST(MatchClosestNameTest, SuggestsOnlyNearNames) {
   EXPECT_EQ(closest_name("", keys), std::nullopt);
 }
 
+TEST(MatchClosestNameTest, PicksTheNearestOfSeveral) {
+  const std::vector<std::string_view> keys{"url", "url_file", "max_body_bytes"};
+  EXPECT_EQ(closest_name("urlfile", keys), "url_file");          // 1 from url_file, 4 from url
+  EXPECT_EQ(closest_name("url_fiel", keys), "url_file");         // a transposition late in the name
+  EXPECT_EQ(closest_name("mxa_body_byets", keys), "max_body_bytes");  // two transpositions
+  EXPECT_EQ(closest_name("mxa_bdoy_byets", keys), std::nullopt);      // three
+  EXPECT_EQ(closest_name("URL_FILE", keys), "url_file");
+  const std::string longest(256, 'a');
+  const std::vector<std::string_view> near_longest{std::string_view(longest).substr(0, 255)};
+  EXPECT_EQ(closest_name(longest, near_longest), near_longest[0]);
+  EXPECT_EQ(closest_name(longest + "a", near_longest), std::nullopt);  // past the length cap
+}
+
 }  // namespace
 }  // namespace erralert::core
