@@ -72,6 +72,8 @@ void Daemon::describe_metrics() {
   metrics_.describe("notifications_dead_total", "counter", "Notifications refused for good (dead-letter.jsonl).");
   metrics_.describe("receiver_queue_depth", "gauge", "Notifications accepted and not yet delivered.");
   metrics_.describe("spool_notifications", "gauge", "Notifications waiting in the spool, all receivers.");
+  metrics_.describe("delivery_seconds", "histogram",
+                    "Seconds from a notification's acceptance to its platform taking it, retries included.");
   metrics_.describe("config_reloads_total", "counter", "Config reloads, by result.");
   metrics_.counter("events_silenced_total");
   metrics_.counter("events_unrouted_total");

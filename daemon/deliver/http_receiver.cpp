@@ -61,7 +61,8 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
         wake(ctx.executor),
         progress(ctx.executor),
         rng(std::random_device{}()),
-        dead(metrics.counter("notifications_dead_total", {{"receiver", name}})) {}
+        dead(metrics.counter("notifications_dead_total", {{"receiver", name}})),
+        delivery_seconds(metrics.histogram("delivery_seconds", {{"receiver", name}}, core::kDeliveryBuckets)) {}
 
   const std::string name;
   const std::string storage_dir;
@@ -76,6 +77,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   net::Signal progress;  // after every answer applied: what drain() waits on
   std::mt19937_64 rng;
   std::uint64_t& dead;
+  core::Histogram& delivery_seconds;  // from accepting a notification to the platform taking it
 
   bool stopped = false;
   bool sending = false;
@@ -159,6 +161,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
     switch (step) {
       case core::RetrySchedule::Step::done:
         ++metrics.counter("notifications_sent_total", {{"receiver", name}, {"kind", head.kind}});
+        delivery_seconds.observe(static_cast<double>(std::max<std::int64_t>(now - head.created_ms, 0)) / 1000.0);
         if (failing) spdlog::info("receiver {}: delivering again", name);
         failing = false;
         forget(head);

@@ -145,6 +145,9 @@ TEST(Deliver, ThreeBadGatewaysThenDelivered) {
   const std::string metrics = http_get(d.port(), "/metrics").body;
   EXPECT_NE(metrics.find(R"(erralert_notifications_failed_total{receiver="hooks",reason="server_error"} 3)"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find(R"(erralert_notifications_sent_total{receiver="hooks",kind="first"} 1)"), std::string::npos) << metrics;
+  // Delivery time counts the retries: three backoffs of at least 5, 10 and 20 ms.
+  EXPECT_NE(metrics.find(R"(erralert_delivery_seconds_bucket{receiver="hooks",le="0.025"} 0)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(erralert_delivery_seconds_count{receiver="hooks"} 1)"), std::string::npos) << metrics;
   EXPECT_EQ(hook.request_count(), 4u);
   expect_no_secret(every_output(d), hook);
 }
