@@ -17,17 +17,16 @@ Intake::Intake(const asio::any_io_executor& ex, const config::Config& cfg, core:
 
 Intake::Counters::Counters(core::Metrics& m)
     : received_http(m.counter("events_received_total", {{"transport", "http"}})),
-      received_unix(m.counter("events_received_total", {{"transport", "unix"}})),
-      received_unix_dgram(m.counter("events_received_total", {{"transport", "unix_dgram"}})),
+      received_unix(m.counter("events_received_total", {{"transport", std::string(net::to_string(net::UnixTransport::stream))}})),
+      received_unix_dgram(m.counter("events_received_total",
+                                    {{"transport", std::string(net::to_string(net::UnixTransport::datagram))}})),
       rejected_malformed(m.counter("events_rejected_total", {{"reason", "malformed"}})),
       rejected_invalid(m.counter("events_rejected_total", {{"reason", "invalid"}})),
       rejected_too_large(m.counter("events_rejected_total", {{"reason", "too_large"}})),
       rejected_queue_full(m.counter("events_rejected_total", {{"reason", "queue_full"}})) {}
 
-std::uint64_t& Intake::Counters::received(std::string_view transport) {
-  if (transport == "unix") return received_unix;
-  if (transport == "unix_dgram") return received_unix_dgram;
-  return received_http;
+std::uint64_t& Intake::Counters::received(net::UnixTransport transport) {
+  return transport == net::UnixTransport::stream ? received_unix : received_unix_dgram;
 }
 
 void Intake::reconfigure(const config::Config& cfg) {
@@ -70,7 +69,7 @@ Intake::BodyAnswer Intake::submit_body(std::string_view body, core::BodyFormat f
   return a;
 }
 
-void Intake::submit_text(std::string_view text, std::string_view transport) {
+void Intake::submit_text(std::string_view text, net::UnixTransport transport) {
   if (text.size() > ctx_.max_event_bytes) {
     refuse_oversized(text.size(), transport);
     return;
@@ -87,14 +86,14 @@ void Intake::submit_text(std::string_view text, std::string_view transport) {
   ready_.notify();
 }
 
-void Intake::refuse_oversized(std::size_t bytes, std::string_view transport) {
+void Intake::refuse_oversized(std::size_t bytes, net::UnixTransport transport) {
   ++counters_.received(transport);
   ++counters_.rejected_too_large;
   warn_refused(transport, "event",
                fmt::format("over limits.max_event_bytes ({} bytes or more)", bytes));
 }
 
-void Intake::warn_refused(std::string_view transport, std::string_view field, std::string_view reason) {
+void Intake::warn_refused(net::UnixTransport transport, std::string_view field, std::string_view reason) {
   // A sender stuck in a loop must not flood the journal: at most 10 lines a second.
   const std::int64_t second = clock_.now_ms() / 1000;
   if (second != warn_second_) {
@@ -107,7 +106,7 @@ void Intake::warn_refused(std::string_view transport, std::string_view field, st
     ++warn_suppressed_;
     return;
   }
-  spdlog::warn("{}: event refused: {}: {}", transport, field, reason);
+  spdlog::warn("{}: event refused: {}: {}", net::to_string(transport), field, reason);
 }
 
 asio::awaitable<void> Intake::space() {

@@ -40,6 +40,8 @@ void remove_socket_file(const std::string& path) {
 
 }  // namespace
 
+std::string_view to_string(UnixTransport t) { return t == UnixTransport::stream ? "unix" : "unix_dgram"; }
+
 void prepare_socket_path(const std::string& path) {
   const fs::path p(path);
   if (p.has_parent_path()) fs::create_directories(p.parent_path());
@@ -98,9 +100,9 @@ asio::awaitable<void> UnixStreamListener::session(stream::socket socket) {
   std::vector<char> buf(64 * 1024);
   const auto on_line = [&](std::string_view line, bool overlong) {
     if (overlong) {
-      sink_.refuse_oversized(max_line_ + 1, "unix");
+      sink_.refuse_oversized(max_line_ + 1, UnixTransport::stream);
     } else {
-      sink_.submit_text(line, "unix");
+      sink_.submit_text(line, UnixTransport::stream);
     }
   };
   while (!stopped_) {
@@ -163,9 +165,9 @@ asio::awaitable<void> UnixDgramListener::receive_loop() {
 
 void UnixDgramListener::take(const std::vector<char>& buf, std::size_t n) {
   if (n > max_event_) {
-    sink_.refuse_oversized(n, "unix_dgram");
+    sink_.refuse_oversized(n, UnixTransport::datagram);
   } else {
-    sink_.submit_text(std::string_view(buf.data(), n), "unix_dgram");
+    sink_.submit_text(std::string_view(buf.data(), n), UnixTransport::datagram);
   }
 }
 

@@ -45,8 +45,8 @@ TEST_F(IntakeTest, QueuesValidEventsAndCountsTheRest) {
   EXPECT_EQ(metric(R"(erralert_events_received_total{transport="http"})"), 2u);
   EXPECT_EQ(metric(R"(erralert_events_rejected_total{reason="invalid"})"), 1u);
 
-  in.submit_text(kEvent, "unix_dgram");
-  in.submit_text("{", "unix");
+  in.submit_text(kEvent, net::UnixTransport::datagram);
+  in.submit_text("{", net::UnixTransport::stream);
   EXPECT_EQ(in.depth(), 1u);
   EXPECT_EQ(metric(R"(erralert_events_received_total{transport="unix_dgram"})"), 1u);
   EXPECT_EQ(metric(R"(erralert_events_received_total{transport="unix"})"), 1u);
@@ -85,7 +85,7 @@ TEST_F(IntakeTest, AFullQueueAnswersBeforeParsing) {
 
 TEST_F(IntakeTest, AReaderWaitingForSpaceResumesWhenTheConsumerTakesABatch) {
   Intake in(io.get_executor(), cfg, metrics, clock, "web-3");
-  for (int i = 0; i < 3; ++i) in.submit_text(kEvent, "unix");
+  for (int i = 0; i < 3; ++i) in.submit_text(kEvent, net::UnixTransport::stream);
   bool resumed = false;
   asio::co_spawn(
       io,

@@ -41,8 +41,8 @@ class Intake final : public net::TextSink {
 
   /// One event text from a Unix socket; a bad one is logged and counted. Callers check
   /// has_space() first and co_await space() when full.
-  void submit_text(std::string_view text, std::string_view transport) override;
-  void refuse_oversized(std::size_t bytes, std::string_view transport) override;
+  void submit_text(std::string_view text, net::UnixTransport transport) override;
+  void refuse_oversized(std::size_t bytes, net::UnixTransport transport) override;
 
   bool has_space() const override { return queue_.size() < capacity_; }
   /// Suspends until the queue has room again (or stop() is called).
@@ -73,14 +73,13 @@ class Intake final : public net::TextSink {
     std::uint64_t& rejected_too_large;
     std::uint64_t& rejected_queue_full;
     explicit Counters(core::Metrics& m);
-    /// By transport name ("http", "unix", "unix_dgram"; any other counts as http).
-    std::uint64_t& received(std::string_view transport);
+    std::uint64_t& received(net::UnixTransport transport);
   };
 
   /// The parse context for one submission: the reused defaults plus time and transport hint.
   const core::ParseContext& context(std::string_view service_hint);
   void count_rejections(const core::BodyResult& r);
-  void warn_refused(std::string_view transport, std::string_view field, std::string_view reason);
+  void warn_refused(net::UnixTransport transport, std::string_view field, std::string_view reason);
 
   core::ParseContext ctx_;
   std::size_t capacity_;

@@ -18,6 +18,12 @@
 
 namespace erralert::net {
 
+/// The Unix socket an event came through: a stream ("unix") or datagrams ("unix_dgram").
+enum class UnixTransport { stream, datagram };
+
+/// The transport label of events_received_total and of log lines: "unix" or "unix_dgram".
+std::string_view to_string(UnixTransport t);
+
 /// Where Unix listeners hand event texts; the daemon's intake implements it.
 class TextSink {
  public:
@@ -25,9 +31,9 @@ class TextSink {
   virtual bool has_space() const = 0;
   /// Suspends until has_space() or the daemon stops.
   virtual boost::asio::awaitable<void> space() = 0;
-  virtual void submit_text(std::string_view text, std::string_view transport) = 0;
+  virtual void submit_text(std::string_view text, UnixTransport transport) = 0;
   /// Counts and logs an event that was over the size limit, whose bytes were never kept.
-  virtual void refuse_oversized(std::size_t bytes, std::string_view transport) = 0;
+  virtual void refuse_oversized(std::size_t bytes, UnixTransport transport) = 0;
 };
 
 /// Creates the socket's directory when missing and removes a stale socket file at `path`.
