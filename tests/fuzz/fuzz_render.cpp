@@ -1,6 +1,7 @@
 // libFuzzer target for redaction and rendering: any event, redacted and rendered for Discord,
-// Slack and a webhook, stays within every platform limit and valid UTF-8; redaction is
-// idempotent, and its fast path finds the card numbers its full rules find.
+// Slack and a webhook, stays within every platform limit and valid UTF-8, and on the console is
+// one line of valid UTF-8 without control characters; redaction is idempotent, and its fast
+// path finds the card numbers its full rules find.
 //
 //   ./fuzz_render -runs=20000   (no seed corpus needed; FuzzedDataProvider builds the event)
 #include <fuzzer/FuzzedDataProvider.h>
@@ -13,6 +14,7 @@
 #include "../core/render_limits.hpp"
 #include "erralert/core/redact.hpp"
 #include "erralert/core/render.hpp"
+#include "erralert/core/render_console.hpp"
 #include "erralert/core/utf8.hpp"
 
 namespace {
@@ -127,5 +129,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(erralert::core::is_valid_utf8(discord.dump()));
   check(erralert::core::is_valid_utf8(slack.dump()));
   check(erralert::core::is_valid_utf8(webhook.dump()));
+  // The console line: valid UTF-8 without a control character, so no event can forge a line.
+  const std::string line = erralert::core::render_console(n);
+  check(erralert::core::is_valid_utf8(line));
+  for (const char c : line) check(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f);
   return 0;
 }
