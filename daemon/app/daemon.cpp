@@ -12,6 +12,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -56,6 +57,7 @@ Daemon::Daemon(config::Config cfg)
       intake_(io_.get_executor(), cfg_, metrics_, clock_, host_),
       pipeline_(std::make_unique<core::Pipeline>(cfg_)),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      notifier_(ServiceNotifier::from_environment()),
       dispatcher_done_(io_.get_executor()) {
   describe_metrics();
 }
@@ -113,35 +115,49 @@ void Daemon::start() {
   ensure_storage_dir(cfg_.storage.dir);
   build_receivers(cfg_);
   const auto& s = cfg_.server;
+  // Sockets systemd listens on (erralertd.socket) replace the ones the config would bind, so
+  // events sent while erralertd restarts wait in the kernel.
+  ActivatedSockets passed = take_activated_sockets();
+  for (const auto& problem : passed.problems) spdlog::warn("systemd sockets: {}; not used", problem);
+  const auto unused = [](const std::optional<int>& fd, std::string_view what) {
+    if (fd) spdlog::warn("systemd passed a {} socket, but the config turns that listener off", what);
+  };
   std::string where;
   try {
     if (s.http.enabled) {
       where = "http " + s.http.listen;
       http_ = std::make_unique<net::HttpServer>(io_.get_executor(), s.http, *this);
-      http_->start();
+      http_->start(passed.http);
+    } else {
+      unused(passed.http, "TCP");
     }
     if (!s.unix.path.empty()) {
       where = "unix " + s.unix.path;
       unix_stream_ = std::make_unique<net::UnixStreamListener>(
           io_.get_executor(), s.unix.path, s.unix.mode, cfg_.limits.max_event_bytes, intake_);
-      unix_stream_->start();
+      unix_stream_->start(passed.unix_stream);
+    } else {
+      unused(passed.unix_stream, "Unix stream");
     }
     if (!s.unix.dgram_path.empty()) {
       where = "unix datagram " + s.unix.dgram_path;
       unix_dgram_ = std::make_unique<net::UnixDgramListener>(
           io_.get_executor(), s.unix.dgram_path, s.unix.mode, cfg_.limits.max_event_bytes, intake_);
-      unix_dgram_->start();
+      unix_dgram_->start(passed.unix_dgram);
+    } else {
+      unused(passed.unix_dgram, "Unix datagram");
     }
   } catch (const boost::system::system_error& e) {  // Asio's bind, listen, open
     throw StartError("cannot listen on " + where + ": " + e.code().message());
   } catch (const std::system_error& e) {  // filesystem_error is one too
     throw StartError("cannot listen on " + where + ": " + e.code().message());
   }
+  const std::string listening = fmt::format(
+      "http {} unix {} dgram {}", http_ ? http_->address() : "off", unix_stream_ ? unix_stream_->path() : "off",
+      unix_dgram_ ? unix_dgram_->path() : "off");
   // Tests and scripts read this line to learn the bound port when listen ends in ":0".
-  spdlog::info("erralertd {} ready: http {}:{} unix {} dgram {} receivers {}", ERRALERT_VERSION,
-               s.http.enabled ? s.http.host : "off", http_ ? http_->port() : 0,
-               s.unix.path.empty() ? "off" : s.unix.path,
-               s.unix.dgram_path.empty() ? "off" : s.unix.dgram_path, receivers_.size());
+  spdlog::info("erralertd {} ready: {} receivers {}", ERRALERT_VERSION, listening, receivers_.size());
+  notifier_.notify(fmt::format("READY=1\nSTATUS=serving: {}", listening));
 }
 
 int Daemon::run() {
@@ -160,6 +176,7 @@ int Daemon::run() {
   dispatcher_running_ = true;
   asio::co_spawn(io_, dispatch_loop(), asio::detached);
   asio::co_spawn(io_, handle_signals(), asio::detached);
+  if (const auto interval = notifier_.watchdog_interval()) asio::co_spawn(io_, watchdog_loop(*interval), asio::detached);
   io_.run();
   return exit_code_;
 }
@@ -204,9 +221,19 @@ asio::awaitable<void> Daemon::handle_signals() {
   }
 }
 
+asio::awaitable<void> Daemon::watchdog_loop(std::chrono::microseconds interval) {
+  asio::steady_timer timer(io_);
+  for (;;) {  // until the io_context stops
+    notifier_.notify("WATCHDOG=1");
+    timer.expires_after(interval);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
 asio::awaitable<void> Daemon::shutdown() {
   if (shutting_down_) co_return;
   shutting_down_ = true;
+  notifier_.notify("STOPPING=1");
   const auto deadline = std::chrono::steady_clock::now() + cfg_.server.shutdown_timeout;
   // 1. Stop accepting; let requests in flight finish.
   if (unix_stream_) unix_stream_->stop();
@@ -223,6 +250,15 @@ asio::awaitable<void> Daemon::shutdown() {
 }
 
 void Daemon::reload() {
+  // Type=notify-reload waits for READY=1 after a RELOADING=1 stamped with the monotonic clock.
+  const auto now_usec = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  notifier_.notify(fmt::format("RELOADING=1\nMONOTONIC_USEC={}", now_usec.count()));
+  apply_config_file();
+  notifier_.notify("READY=1");  // after a failed reload too: the running config serves on
+}
+
+void Daemon::apply_config_file() {
   const std::string& path = cfg_.source;
   try {
     config::Config next = config::load_config(path);

@@ -1,7 +1,11 @@
 // HttpServer: accept loop and keep-alive sessions, a deadline before every network step.
 #include "erralert/net/http_server.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <list>
+#include <system_error>
 #include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
@@ -103,14 +107,31 @@ asio::awaitable<boost::system::error_code> write_answer(beast::tcp_stream& strea
   co_return ec;
 }
 
-void HttpServer::start() {
-  const tcp::endpoint ep{asio::ip::make_address(cfg_.host), cfg_.port};
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(asio::socket_base::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
+void HttpServer::start(std::optional<int> passed) {
+  if (passed) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(*passed, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::system_error(errno, std::generic_category(), "getsockname");
+    }
+    acceptor_.assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), *passed);
+  } else {
+    const tcp::endpoint ep{asio::ip::make_address(cfg_.host), cfg_.port};
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+  }
   port_ = acceptor_.local_endpoint().port();
   asio::co_spawn(ex_, accept_loop(), asio::detached);
+}
+
+std::string HttpServer::address() const {
+  boost::system::error_code ec;
+  const tcp::endpoint ep = acceptor_.local_endpoint(ec);
+  if (ec) return "?";
+  const std::string host = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(ep.port());
 }
 
 asio::awaitable<void> HttpServer::accept_loop() {

@@ -33,6 +33,14 @@ void set_mode(const std::string& path, unsigned mode) {
   }
 }
 
+/// Where `socket` is bound (a passed socket's own path), else the configured path.
+template <class Socket>
+std::string bound_path(const Socket& socket, const std::string& configured) {
+  boost::system::error_code ec;
+  const auto ep = socket.local_endpoint(ec);
+  return ec ? configured : ep.path();
+}
+
 void remove_socket_file(const std::string& path) {
   std::error_code ec;
   if (fs::is_socket(fs::symlink_status(path, ec))) fs::remove(path, ec);
@@ -63,15 +71,21 @@ UnixStreamListener::UnixStreamListener(const asio::any_io_executor& ex, std::str
 
 UnixStreamListener::~UnixStreamListener() { stop(); }
 
-void UnixStreamListener::start() {
-  prepare_socket_path(path_);
-  acceptor_.open();
-  acceptor_.bind(stream::endpoint(path_));
-  bound_ = true;
-  set_mode(path_, mode_);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
+void UnixStreamListener::start(std::optional<int> passed) {
+  if (passed) {
+    acceptor_.assign(stream(), *passed);
+  } else {
+    prepare_socket_path(path_);
+    acceptor_.open();
+    acceptor_.bind(stream::endpoint(path_));
+    bound_ = true;
+    set_mode(path_, mode_);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+  }
   asio::co_spawn(ex_, accept_loop(), asio::detached);
 }
+
+std::string UnixStreamListener::path() const { return bound_path(acceptor_, path_); }
 
 void UnixStreamListener::stop() {
   stopped_ = true;
@@ -124,18 +138,24 @@ UnixDgramListener::UnixDgramListener(const asio::any_io_executor& ex, std::strin
 
 UnixDgramListener::~UnixDgramListener() { stop(); }
 
-void UnixDgramListener::start() {
-  prepare_socket_path(path_);
-  socket_.open();
-  socket_.bind(dgram::endpoint(path_));
+void UnixDgramListener::start(std::optional<int> passed) {
+  if (passed) {
+    socket_.assign(dgram(), *passed);
+  } else {
+    prepare_socket_path(path_);
+    socket_.open();
+    socket_.bind(dgram::endpoint(path_));
+    bound_ = true;
+    set_mode(path_, mode_);
+  }
   socket_.non_blocking(true);  // receive() in the drain loop answers would_block, never waits
-  bound_ = true;
-  set_mode(path_, mode_);
   // Room for bursts from fire-and-forget senders while the pipeline catches up.
   boost::system::error_code ignored;
   socket_.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ignored);
   asio::co_spawn(ex_, receive_loop(), asio::detached);
 }
+
+std::string UnixDgramListener::path() const { return bound_path(socket_, path_); }
 
 void UnixDgramListener::stop() {
   boost::system::error_code ignored;

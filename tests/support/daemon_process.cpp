@@ -46,25 +46,60 @@ void write_file(const std::string& path, const std::string& text) {
 
 namespace {
 
-/// Forks erralertd with stdin/stdout/stderr on the given fds.
+/// Writes `n` in decimal over the spaces that end `entry` (between fork and exec, where only
+/// async-signal-safe work is allowed: no allocation, no setenv).
+void write_number_into(std::string& entry, long n) {
+  char digits[24];
+  int len = 0;
+  do {
+    digits[len++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  std::size_t at = entry.find(' ');
+  while (len > 0) entry[at++] = digits[--len];
+  entry.resize(at);  // no allocation: it only shrinks
+}
+
+/// Forks erralertd with stdin/stdout/stderr on the given fds, its environment plus `launch.env`,
+/// and `launch.passed_sockets` as socket activation passes them.
 /// `file_size_limit` >= 0 sets RLIMIT_FSIZE: every file write past it fails, as on a full disk.
-pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, int err_fd, long file_size_limit = -1) {
+pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, int err_fd, long file_size_limit = -1,
+            const LaunchOptions& launch = {}) {
   std::vector<char*> argv;
   std::string exe = ERRALERTD_PATH;
   argv.push_back(exe.data());
   std::vector<std::string> copy = args;
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
+
+  // Everything the child needs is built before fork: the environment, and LISTEN_PID's room.
+  std::vector<std::string> env_entries = launch.env;
+  std::string* listen_pid = nullptr;
+  if (!launch.passed_sockets.empty()) {
+    env_entries.push_back("LISTEN_FDS=" + std::to_string(launch.passed_sockets.size()));
+    env_entries.push_back("LISTEN_PID=" + std::string(20, ' '));
+    listen_pid = &env_entries.back();
+  }
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (auto& e : env_entries) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<int> parked(launch.passed_sockets.size(), -1);
+
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(in_fd, 0);
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
+    // Out of the way first, so that no passed socket is overwritten on its way to 3, 4, ...
+    for (std::size_t i = 0; i < parked.size(); ++i) parked[i] = ::fcntl(launch.passed_sockets[i], F_DUPFD_CLOEXEC, 100);
+    for (std::size_t i = 0; i < parked.size(); ++i) ::dup2(parked[i], 3 + static_cast<int>(i));
+    if (listen_pid) write_number_into(*listen_pid, ::getpid());  // envp points at it already
     if (file_size_limit >= 0) {
       const rlimit limit{static_cast<rlim_t>(file_size_limit), static_cast<rlim_t>(file_size_limit)};
       ::setrlimit(RLIMIT_FSIZE, &limit);
     }
-    ::execv(exe.c_str(), argv.data());
+    ::execve(exe.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   return pid;
@@ -129,7 +164,7 @@ CommandResult run_erralertd(const std::vector<std::string>& args, const std::str
 
 DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& http_yaml,
                              const std::string& server_yaml, const std::string& storage_dir,
-                             long file_size_limit)
+                             long file_size_limit, const LaunchOptions& launch)
     : storage_dir_(storage_dir.empty() ? dir_.file("state") : storage_dir) {
   std::ostringstream cfg;
   cfg << "server:\n"
@@ -148,7 +183,7 @@ DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& h
   const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   pid_ = spawn({"run", "--config", config_path, "--log-level", "debug"}, devnull, out[1], err[1],
-                 file_size_limit);
+                 file_size_limit, launch);
   ::close(devnull);
   ::close(out[1]);
   ::close(err[1]);
@@ -207,6 +242,8 @@ std::string DaemonProcess::stderr_text() const {
   std::lock_guard lock(mu_);
   return err_;
 }
+
+void DaemonProcess::signal(int sig) { ::kill(pid_, sig); }
 
 int DaemonProcess::terminate(std::chrono::milliseconds timeout) {
   if (exited_) return exit_code_;

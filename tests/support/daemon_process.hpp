@@ -45,6 +45,14 @@ struct CommandResult {
 };
 CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text = "");
 
+/// What a test adds to a daemon's start beyond its config.
+struct LaunchOptions {
+  std::vector<std::string> env;  ///< "NAME=value" entries added to the daemon's environment
+  /// Sockets handed over as systemd's socket activation does: as fds 3, 4, ... with LISTEN_FDS
+  /// and LISTEN_PID (the daemon's own PID) set.
+  std::vector<int> passed_sockets;
+};
+
 class DaemonProcess {
  public:
   /// `extra_yaml` is appended to a config whose server block (port 0, sockets and storage in
@@ -54,7 +62,9 @@ class DaemonProcess {
   /// `file_size_limit` >= 0 caps every file the daemon writes (RLIMIT_FSIZE), as a full disk.
   explicit DaemonProcess(const std::string& extra_yaml, const std::string& http_yaml = "",
                          const std::string& server_yaml = "", const std::string& storage_dir = "",
-                         long file_size_limit = -1);
+                         long file_size_limit = -1, const LaunchOptions& launch = {});
+  DaemonProcess(const std::string& extra_yaml, const LaunchOptions& launch)
+      : DaemonProcess(extra_yaml, "", "", "", -1, launch) {}
   ~DaemonProcess();
 
   std::uint16_t port() const { return port_; }
@@ -70,6 +80,8 @@ class DaemonProcess {
   std::vector<std::string> stdout_lines() const;
   std::string stderr_text() const;
 
+  /// Sends `sig` (SIGHUP: a reload).
+  void signal(int sig);
   /// Sends SIGTERM and waits (bounded) for the exit; returns the exit code, -1 when killed.
   int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(15));
   /// Whether the process is still running.

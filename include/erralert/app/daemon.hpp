@@ -17,6 +17,7 @@
 
 #include "erralert/app/intake.hpp"
 #include "erralert/app/system_clock.hpp"
+#include "erralert/app/systemd.hpp"
 #include "erralert/config/config.hpp"
 #include "erralert/core/metrics.hpp"
 #include "erralert/core/pipeline.hpp"
@@ -36,7 +37,8 @@ class Daemon final : public net::HttpApi {
   explicit Daemon(config::Config cfg);
   ~Daemon() override;
 
-  /// Binds, serves until SIGTERM or SIGINT, shuts down gracefully. Returns the exit code.
+  /// Binds (or takes the sockets systemd passed), tells systemd it is ready, serves until
+  /// SIGTERM or SIGINT, shuts down gracefully. Returns the exit code.
   int run();
 
   // net::HttpApi
@@ -53,8 +55,13 @@ class Daemon final : public net::HttpApi {
   std::size_t spool_notifications() const;
   boost::asio::awaitable<void> dispatch_loop();
   boost::asio::awaitable<void> handle_signals();
+  /// Tells systemd every `interval` that the io thread still turns.
+  boost::asio::awaitable<void> watchdog_loop(std::chrono::microseconds interval);
   boost::asio::awaitable<void> shutdown();
+  /// SIGHUP: apply_config_file(), told to systemd.
   void reload();
+  /// Loads cfg_.source again and applies it; a file that fails to load changes nothing.
+  void apply_config_file();
   void dispatch(core::Event e);
 
   config::Config cfg_;
@@ -70,6 +77,7 @@ class Daemon final : public net::HttpApi {
   std::unique_ptr<net::UnixStreamListener> unix_stream_;
   std::unique_ptr<net::UnixDgramListener> unix_dgram_;
   boost::asio::signal_set signals_;
+  ServiceNotifier notifier_;
   net::Signal dispatcher_done_;
   bool dispatcher_running_ = false;
   bool shutting_down_ = false;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
+#include <optional>
 #include <memory>
 #include <string_view>
 
@@ -29,9 +30,12 @@ class HttpServer {
   HttpServer(const boost::asio::any_io_executor& ex, const config::HttpServer& cfg, HttpApi& api);
   ~HttpServer();
 
-  /// Binds and starts accepting. Throws std::system_error when the address cannot be bound.
-  void start();
+  /// Binds and starts accepting; given `passed`, a listening TCP socket (from systemd), accepts
+  /// on it instead of binding. Throws std::system_error when the address cannot be bound.
+  void start(std::optional<int> passed = std::nullopt);
   std::uint16_t port() const { return port_; }
+  /// The address accepted on, "127.0.0.1:9780" or "[::1]:9780".
+  std::string address() const;
   /// Stops accepting, closes idle connections, and waits (until `deadline`) for the others.
   boost::asio::awaitable<void> stop(std::chrono::steady_clock::time_point deadline);
 

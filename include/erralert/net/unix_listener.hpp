@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,8 +46,12 @@ class UnixStreamListener {
   UnixStreamListener(const boost::asio::any_io_executor& ex, std::string path, unsigned mode,
                      std::size_t max_line_bytes, TextSink& sink);
   ~UnixStreamListener();
-  void start();
+  /// Binds `path`; given `passed`, a listening socket from systemd, accepts on it instead (its
+  /// file and mode are systemd's, and stop() leaves the file in place).
+  void start(std::optional<int> passed = std::nullopt);
   void stop();
+  /// The socket's path.
+  std::string path() const;
 
  private:
   boost::asio::awaitable<void> accept_loop();
@@ -68,8 +73,11 @@ class UnixDgramListener {
   UnixDgramListener(const boost::asio::any_io_executor& ex, std::string path, unsigned mode,
                     std::size_t max_event_bytes, TextSink& sink);
   ~UnixDgramListener();
-  void start();
+  /// Binds `path`, or receives on `passed`, a bound datagram socket from systemd.
+  void start(std::optional<int> passed = std::nullopt);
   void stop();
+  /// The socket's path.
+  std::string path() const;
 
  private:
   boost::asio::awaitable<void> receive_loop();
