@@ -3,7 +3,6 @@
 
 #include <spdlog/spdlog.h>
 
-
 namespace erralert::app {
 
 namespace asio = boost::asio;
@@ -15,11 +14,18 @@ Intake::Intake(const asio::any_io_executor& ex, const config::Config& cfg, core:
   reconfigure(cfg);
 }
 
+namespace {
+
+std::uint64_t& received_counter(core::Metrics& m, std::string_view transport) {
+  return m.counter("events_received_total", {{"transport", std::string(transport)}});
+}
+
+}  // namespace
+
 Intake::Counters::Counters(core::Metrics& m)
-    : received_http(m.counter("events_received_total", {{"transport", "http"}})),
-      received_unix(m.counter("events_received_total", {{"transport", std::string(net::to_string(net::UnixTransport::stream))}})),
-      received_unix_dgram(m.counter("events_received_total",
-                                    {{"transport", std::string(net::to_string(net::UnixTransport::datagram))}})),
+    : received_http(received_counter(m, "http")),
+      received_unix(received_counter(m, net::to_string(net::UnixTransport::stream))),
+      received_unix_dgram(received_counter(m, net::to_string(net::UnixTransport::datagram))),
       rejected_malformed(m.counter("events_rejected_total", {{"reason", "malformed"}})),
       rejected_invalid(m.counter("events_rejected_total", {{"reason", "invalid"}})),
       rejected_too_large(m.counter("events_rejected_total", {{"reason", "too_large"}})),
