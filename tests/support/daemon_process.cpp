@@ -17,6 +17,7 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace erralert::testing {
 
@@ -80,8 +81,19 @@ pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, int err
     env_entries.push_back("LISTEN_PID=" + std::string(20, ' '));
     listen_pid = &env_entries.back();
   }
+  // The test's own environment, but for what the launch sets and what a service manager would
+  // have set for the test runner itself (a CI job run as a systemd service).
+  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+  const auto replaced = [&](std::string_view name) {
+    for (std::string_view manager : {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID", "LISTEN_FDS",
+                                     "LISTEN_FDNAMES"})
+      if (name == manager) return true;
+    return std::any_of(env_entries.begin(), env_entries.end(),
+                       [&](const std::string& e) { return name_of(e) == name; });
+  };
   std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (char** e = environ; *e != nullptr; ++e)
+    if (!replaced(name_of(*e))) envp.push_back(*e);
   for (auto& e : env_entries) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::vector<int> parked(launch.passed_sockets.size(), -1);
