@@ -249,16 +249,17 @@ asio::awaitable<void> Daemon::shutdown() {
   io_.stop();
 }
 
-void Daemon::reload() {
+net::ReloadReply Daemon::reload() {
   // Type=notify-reload waits for READY=1 after a RELOADING=1 stamped with the monotonic clock.
   const auto now_usec = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now().time_since_epoch());
   notifier_.notify(fmt::format("RELOADING=1\nMONOTONIC_USEC={}", now_usec.count()));
-  apply_config_file();
+  net::ReloadReply reply = apply_config_file();
   notifier_.notify("READY=1");  // after a failed reload too: the running config serves on
+  return reply;
 }
 
-void Daemon::apply_config_file() {
+net::ReloadReply Daemon::apply_config_file() {
   const std::string& path = cfg_.source;
   try {
     config::Config next = config::load_config(path);
@@ -280,13 +281,19 @@ void Daemon::apply_config_file() {
     cfg_.limits = next.limits;
     ++metrics_.counter("config_reloads_total", {{"result", "success"}});
     spdlog::info("reloaded {}: {} receivers, {} routes", path, next.receivers.size(), next.routes.size());
+    return {};
   } catch (const config::ConfigError& e) {
     ++metrics_.counter("config_reloads_total", {{"result", "failure"}});
     for (const auto& p : e.problems()) spdlog::error("reload: {}", p.to_string());
     spdlog::error("reload of {} failed; the running config is unchanged", path);
+    return {e.problems()};
   } catch (const std::exception& e) {
     ++metrics_.counter("config_reloads_total", {{"result", "failure"}});
     spdlog::error("reload of {} failed: {}; the running config is unchanged", path, e.what());
+    config::Problem p;
+    p.file = path;
+    p.reason = e.what();
+    return {{p}};
   }
 }
 

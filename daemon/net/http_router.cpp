@@ -11,6 +11,7 @@ namespace erralert::net {
 namespace {
 
 constexpr std::string_view kEventsPath = "/v1/events";
+constexpr std::string_view kReloadPath = "/-/reload";
 constexpr std::string_view kJsonType = "application/json";
 
 Response json_text_response(http::status status, std::string body, unsigned version, bool keep_alive) {
@@ -127,16 +128,19 @@ nlohmann::json rejected_json(const std::vector<core::Rejection>& rejected) {
   return out;
 }
 
+/// 401, closing the connection: the body that follows is not read.
+Response unauthorized(unsigned version) {
+  auto res = error_response(http::status::unauthorized, "unauthorized",
+                            "Authorization: Bearer <server.http.token> is missing or wrong", version, false);
+  res.set(http::field::www_authenticate, "Bearer realm=\"erralert\"");
+  return res;
+}
+
 std::optional<Response> check_head(const http::request_header<>& req, const Head& head,
                                    const HttpOptions& opts) {
   const unsigned v = req.version();
   // These answers close the connection: the body that follows is not read.
-  if (!authorized(head.authorization, opts)) {
-    auto res = error_response(http::status::unauthorized, "unauthorized",
-                              "Authorization: Bearer <server.http.token> is missing or wrong", v, false);
-    res.set(http::field::www_authenticate, "Bearer realm=\"erralert\"");
-    return res;
-  }
+  if (!authorized(head.authorization, opts)) return unauthorized(v);
   if (!body_format(head.content_type)) {
     return error_response(http::status::unsupported_media_type, "unsupported_media_type",
                           "send application/json or application/x-ndjson", v, false);
@@ -192,6 +196,21 @@ Response ingest(const Request& req, const Head& head, HttpApi& api) {
                        keep);
 }
 
+Response reload(const Request& req, HttpApi& api) {
+  const ReloadReply r = api.reload();
+  if (r.problems.empty()) return json_response(http::status::ok, {{"status", "reloaded"}}, req.version(), req.keep_alive());
+  auto errors = nlohmann::json::array();
+  for (const auto& p : r.problems) {
+    errors.push_back({{"field", p.path},
+                      {"value", ""},
+                      {"reason", p.reason},
+                      {"at", p.file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column)}});
+  }
+  return error_response(http::status::internal_server_error, "reload_failed",
+                        "the config file did not load; the running config is unchanged", req.version(),
+                        req.keep_alive(), errors);
+}
+
 Response method_not_allowed(const Request& req, std::string_view allow) {
   auto res = error_response(http::status::method_not_allowed, "method_not_allowed",
                             "use " + std::string(allow), req.version(), req.keep_alive());
@@ -231,8 +250,12 @@ std::string to_wire(const Response& res) {
 }
 
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts) {
-  if (path_of(req.target()) != kEventsPath || req.method() != http::verb::post) return std::nullopt;
-  return check_head(req, Head(req), opts);
+  if (req.method() != http::verb::post) return std::nullopt;
+  const std::string_view path = path_of(req.target());
+  if (path == kEventsPath) return check_head(req, Head(req), opts);
+  // A reload changes what the daemon does: it takes the token too, when one is set.
+  if (path == kReloadPath && !authorized(Head(req).authorization, opts)) return unauthorized(req.version());
+  return std::nullopt;
 }
 
 Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opts) {
@@ -248,6 +271,10 @@ Response answer(const Request& req, HttpApi& api) {
   if (path == kEventsPath) {
     if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
     return ingest(req, Head(req), api);
+  }
+  if (path == kReloadPath) {
+    if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
+    return reload(req, api);
   }
   if (path == "/healthz") {
     if (!get) return method_not_allowed(req, "GET");

@@ -8,12 +8,15 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "support/daemon_process.hpp"
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/sockets.hpp"
 
@@ -91,6 +94,44 @@ TEST(Service, AWatchdogMeantForAnotherProcessIsNotPinged) {
   EXPECT_EQ(manager.next("STOPPING=1"), "STOPPING=1");
   // A watchdog that was on would have pinged as soon as the daemon was ready.
   EXPECT_EQ(count_starting(manager.seen(), "WATCHDOG"), 0u);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(Service, ReloadOverHttpAppliesTheFileOrSaysWhyNot) {
+  FakeManager manager;
+  DaemonProcess d(kConsole, LaunchOptions{{"NOTIFY_SOCKET=" + manager.path()}, {}});
+  ASSERT_EQ(manager.next("READY=1").substr(0, 8), "READY=1\n");
+  const std::string config = read_file(d.config_path());
+
+  write_file(d.config_path(), config + "receiverz: []\n");
+  auto res = http_post(d.port(), "/-/reload", "");
+  EXPECT_EQ(res.status, 500) << res.body;
+  EXPECT_EQ(res.json()["code"], "reload_failed");
+  EXPECT_EQ(res.json()["errors"][0]["field"], "receiverz") << res.body;
+  EXPECT_TRUE(manager.next("RELOADING=1").starts_with("RELOADING=1\n"));
+  EXPECT_EQ(manager.next("READY=1"), "READY=1");
+  EXPECT_EQ(http_post(d.port(), "/v1/events", kEvent).status, 202);
+  ASSERT_TRUE(d.wait_for_stdout_lines(1)) << "the running config still routes to the console";
+
+  write_file(d.config_path(), config + "silences:\n  - {match: {service: payment-api}}\n");
+  res = http_post(d.port(), "/-/reload", "");
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.json(), (nlohmann::json{{"status", "reloaded"}}));
+  EXPECT_EQ(http_post(d.port(), "/v1/events", kEvent).status, 202);
+  EXPECT_TRUE(eventually([&] {
+    return http_get(d.port(), "/metrics").body.find("erralert_events_silenced_total 1") != std::string::npos;
+  })) << "the new silence holds the second event";
+  const std::string metrics = http_get(d.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(erralert_config_reloads_total{result="failure"} 1)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(erralert_config_reloads_total{result="success"} 1)"), std::string::npos) << metrics;
+  EXPECT_EQ(d.stdout_lines().size(), 1u);
+  EXPECT_EQ(d.terminate(), 0);
 }
 
 TEST(Service, ServesThePassedSocketsAndWhatWaitedInThemWhileNoDaemonRan) {

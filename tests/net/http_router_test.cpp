@@ -24,11 +24,17 @@ class FakeApi : public HttpApi {
   std::string metrics_text() override { return "erralert_x 1\n"; }
   nlohmann::json status() override { return {{"receivers", nlohmann::json::array()}}; }
   std::vector<std::string> not_ready_reasons() override { return not_ready; }
+  ReloadReply reload() override {
+    ++reloads;
+    return reload_reply;
+  }
 
   std::string last_body, last_hint;
   core::BodyFormat last_format = core::BodyFormat::json;
   bool queue_full = false;
   std::vector<std::string> not_ready;
+  int reloads = 0;
+  ReloadReply reload_reply;
 };
 
 Request post(std::string target, std::string body, std::string type = "application/json") {
@@ -174,6 +180,48 @@ TEST(HttpRouter, HealthReadyMetricsStatus) {
 
   get.target("/v1/status");
   EXPECT_TRUE(body_of(handle_request(get, api, {})).contains("receivers"));
+}
+
+TEST(HttpRouter, ReloadIsAPostThatAnswersHowItWent) {
+  FakeApi api;
+  auto res = handle_request(post("/-/reload", "", ""), api, {});
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(body_of(res), (nlohmann::json{{"status", "reloaded"}}));
+  EXPECT_EQ(api.reloads, 1);
+
+  config::Problem p;
+  p.file = "/etc/erralert/erralert.yaml";
+  p.line = 12;
+  p.column = 7;
+  p.path = "receivers[0].typ";
+  p.reason = "unknown key 'typ'; did you mean 'type'?";
+  api.reload_reply.problems = {p};
+  res = handle_request(post("/-/reload", "", ""), api, {});
+  EXPECT_EQ(res.result(), http::status::internal_server_error);
+  const auto j = body_of(res);
+  EXPECT_EQ(j["code"], "reload_failed");
+  EXPECT_EQ(j["errors"], (nlohmann::json::parse(R"([{"field":"receivers[0].typ","value":"",
+      "reason":"unknown key 'typ'; did you mean 'type'?","at":"/etc/erralert/erralert.yaml:12:7"}])")));
+
+  Request get{http::verb::get, "/-/reload", 11};
+  res = handle_request(get, api, {});
+  EXPECT_EQ(res.result(), http::status::method_not_allowed);
+  EXPECT_EQ(res[http::field::allow], "POST");
+  EXPECT_EQ(api.reloads, 2);
+}
+
+TEST(HttpRouter, ReloadTakesTheTokenWhenOneIsSet) {
+  FakeApi api;
+  HttpOptions opts;
+  opts.token = "s3cret";
+  auto res = handle_request(post("/-/reload", "", ""), api, opts);
+  EXPECT_EQ(res.result(), http::status::unauthorized);
+  EXPECT_EQ(api.reloads, 0);
+  auto req = post("/-/reload", "", "");
+  req.set(http::field::authorization, "Bearer s3cret");
+  res = handle_request(req, api, opts);
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(api.reloads, 1);
 }
 
 TEST(HttpRouter, UnknownPathIs404AndWrongMethodIs405) {

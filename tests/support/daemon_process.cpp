@@ -188,13 +188,12 @@ DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& h
       << "    mode: \"0600\"\n";
   if (!server_yaml.empty()) cfg << "  " << server_yaml << "\n";
   cfg << "storage:\n  dir: \"" << storage_dir_ << "\"\n" << extra_yaml << "\n";
-  const std::string config_path = dir_.file("erralert.yaml");
-  write_file(config_path, cfg.str());
+  write_file(config_path(), cfg.str());
 
   int out[2], err[2];
   const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  pid_ = spawn({"run", "--config", config_path, "--log-level", "debug"}, devnull, out[1], err[1],
+  pid_ = spawn({"run", "--config", config_path(), "--log-level", "debug"}, devnull, out[1], err[1],
                  file_size_limit, launch);
   ::close(devnull);
   ::close(out[1]);

@@ -71,6 +71,8 @@ class DaemonProcess {
   std::string stream_socket() const { return dir_.file("ingest.sock"); }
   std::string dgram_socket() const { return dir_.file("ingest.dgram"); }
   std::string storage_dir() const { return storage_dir_; }
+  /// The config file the daemon runs on (rewrite it, then reload).
+  std::string config_path() const { return dir_.file("erralert.yaml"); }
   pid_t pid() const { return pid_; }
 
   /// Waits (at most `timeout`) until stdout holds at least `n` lines.

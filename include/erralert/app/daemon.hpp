@@ -47,6 +47,8 @@ class Daemon final : public net::HttpApi {
   std::string metrics_text() override;
   nlohmann::json status() override;
   std::vector<std::string> not_ready_reasons() override;
+  /// SIGHUP and POST /-/reload: apply_config_file(), told to systemd.
+  net::ReloadReply reload() override;
 
  private:
   void start();
@@ -58,10 +60,8 @@ class Daemon final : public net::HttpApi {
   /// Tells systemd every `interval` that the io thread still turns.
   boost::asio::awaitable<void> watchdog_loop(std::chrono::microseconds interval);
   boost::asio::awaitable<void> shutdown();
-  /// SIGHUP: apply_config_file(), told to systemd.
-  void reload();
   /// Loads cfg_.source again and applies it; a file that fails to load changes nothing.
-  void apply_config_file();
+  net::ReloadReply apply_config_file();
   void dispatch(core::Event e);
 
   config::Config cfg_;

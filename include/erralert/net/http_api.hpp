@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "erralert/config/config.hpp"
 #include "erralert/core/parse.hpp"
 
 namespace erralert::net {
@@ -14,6 +15,12 @@ namespace erralert::net {
 struct IngestReply {
   core::BodyResult result;
   bool queue_full = false;
+};
+
+/// How a reload went: no problems when the file loaded and runs now; else why it did not load
+/// (keys and variables are named, never a URL or token) and the running config is unchanged.
+struct ReloadReply {
+  std::vector<config::Problem> problems;
 };
 
 class HttpApi {
@@ -28,6 +35,8 @@ class HttpApi {
   virtual nlohmann::json status() = 0;
   /// Why the daemon is not ready (empty: ready), for GET /readyz.
   virtual std::vector<std::string> not_ready_reasons() = 0;
+  /// Loads the config file again, as SIGHUP does (POST /-/reload).
+  virtual ReloadReply reload() = 0;
 };
 
 }  // namespace erralert::net
