@@ -218,6 +218,47 @@ Response method_not_allowed(const Request& req, std::string_view allow) {
   return res;
 }
 
+/// The answer to a complete request, by path and method.
+Response route(const Request& req, HttpApi& api) {
+  const std::string_view path = path_of(req.target());
+  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+  const unsigned v = req.version();
+  const bool keep = req.keep_alive();
+  if (path == kEventsPath) {
+    if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
+    return ingest(req, Head(req), api);
+  }
+  if (path == kReloadPath) {
+    if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
+    return reload(req, api);
+  }
+  if (path == "/healthz") {
+    if (!get) return method_not_allowed(req, "GET");
+    return json_response(http::status::ok, {{"status", "ok"}}, v, keep);
+  }
+  if (path == "/readyz") {
+    if (!get) return method_not_allowed(req, "GET");
+    auto reasons = api.not_ready_reasons();
+    if (reasons.empty()) return json_response(http::status::ok, {{"status", "ready"}}, v, keep);
+    return json_response(http::status::service_unavailable,
+                         {{"status", "not_ready"}, {"reasons", reasons}}, v, keep);
+  }
+  if (path == "/metrics") {
+    if (!get) return method_not_allowed(req, "GET");
+    Response res{http::status::ok, v};
+    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    res.keep_alive(keep);
+    res.body() = api.metrics_text();
+    res.prepare_payload();
+    return res;
+  }
+  if (path == "/v1/status") {
+    if (!get) return method_not_allowed(req, "GET");
+    return json_response(http::status::ok, api.status(), v, keep);
+  }
+  return error_response(http::status::not_found, "not_found", "no such endpoint", v, keep);
+}
+
 }  // namespace
 
 Response error_response(http::status status, std::string_view code, std::string_view message,
@@ -264,43 +305,11 @@ Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opt
 }
 
 Response answer(const Request& req, HttpApi& api) {
-  const std::string_view path = path_of(req.target());
-  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
-  const unsigned v = req.version();
-  const bool keep = req.keep_alive();
-  if (path == kEventsPath) {
-    if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
-    return ingest(req, Head(req), api);
-  }
-  if (path == kReloadPath) {
-    if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
-    return reload(req, api);
-  }
-  if (path == "/healthz") {
-    if (!get) return method_not_allowed(req, "GET");
-    return json_response(http::status::ok, {{"status", "ok"}}, v, keep);
-  }
-  if (path == "/readyz") {
-    if (!get) return method_not_allowed(req, "GET");
-    auto reasons = api.not_ready_reasons();
-    if (reasons.empty()) return json_response(http::status::ok, {{"status", "ready"}}, v, keep);
-    return json_response(http::status::service_unavailable,
-                         {{"status", "not_ready"}, {"reasons", reasons}}, v, keep);
-  }
-  if (path == "/metrics") {
-    if (!get) return method_not_allowed(req, "GET");
-    Response res{http::status::ok, v};
-    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    res.keep_alive(keep);
-    res.body() = api.metrics_text();
-    res.prepare_payload();
-    return res;
-  }
-  if (path == "/v1/status") {
-    if (!get) return method_not_allowed(req, "GET");
-    return json_response(http::status::ok, api.status(), v, keep);
-  }
-  return error_response(http::status::not_found, "not_found", "no such endpoint", v, keep);
+  Response res = route(req, api);
+  // A HEAD answer is the GET answer's header alone: its Content-Length says what GET would
+  // send, and no body follows (one would be read as the start of the next answer).
+  if (req.method() == http::verb::head) res.body().clear();
+  return res;
 }
 
 }  // namespace erralert::net

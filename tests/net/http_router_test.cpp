@@ -182,6 +182,21 @@ TEST(HttpRouter, HealthReadyMetricsStatus) {
   EXPECT_TRUE(body_of(handle_request(get, api, {})).contains("receivers"));
 }
 
+TEST(HttpRouter, HeadIsTheGetHeaderWithoutABody) {
+  // Health checkers send HEAD; a body after the header would be read as the next answer.
+  FakeApi api;
+  for (const char* target : {"/healthz", "/readyz", "/metrics", "/v1/status", "/nope", "/v1/events"}) {
+    SCOPED_TRACE(target);
+    const Response got = handle_request(Request{http::verb::get, target, 11}, api, {});
+    const Response head = handle_request(Request{http::verb::head, target, 11}, api, {});
+    EXPECT_EQ(head.result(), got.result());
+    EXPECT_FALSE(got.body().empty());
+    EXPECT_EQ(head.body(), "");
+    EXPECT_EQ(head[http::field::content_length], std::to_string(got.body().size()));
+    EXPECT_EQ(head[http::field::content_type], got[http::field::content_type]);
+  }
+}
+
 TEST(HttpRouter, ReloadIsAPostThatAnswersHowItWent) {
   FakeApi api;
   auto res = handle_request(post("/-/reload", "", ""), api, {});
