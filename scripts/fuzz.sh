@@ -63,11 +63,14 @@ for target_name in "${targets[@]}"; do
   rm -rf "$logs"
   mkdir -p "$work" "$findings" "$logs"
   [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name/." "$work/"
+  # A dictionary (tests/fuzz/<name>.dict: keys and edge values) lets mutations splice in whole tokens.
+  dict=()
+  [[ -f tests/fuzz/$name.dict ]] && dict=(-dict="tests/fuzz/$name.dict")
   echo "== fuzz_$name (${limit[*]}, $jobs process(es))"
   # Processes on one corpus pick up each other's finds (libFuzzer reloads it every second).
   pids=()
   for ((job = 1; job <= jobs; job++)); do
-    "$target" "$work" "${limit[@]}" -rss_limit_mb=2048 -timeout=10 -reload=1 \
+    "$target" "$work" "${limit[@]}" "${dict[@]}" -rss_limit_mb=2048 -timeout=10 -reload=1 \
       -artifact_prefix="$findings/" -print_final_stats=1 >"$logs/$job.log" 2>&1 &
     pids+=($!)
   done

@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <type_traits>
+#include <utility>
 
 namespace erralert::store {
 
@@ -18,25 +21,37 @@ namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json to_json(const SpoolEntry& e) {
-  return {{"kind", e.kind},         {"route", e.route},       {"count", e.count},
-          {"body", e.body},         {"created_ms", e.created_ms}, {"attempts", e.attempts},
-          {"next_attempt_ms", e.next_attempt_ms}};
+/// Reads `key` of `j` into `out` when present: false when it is there but not `Value`.
+template <class Value>
+bool read_field(const nlohmann::json& j, const char* key, Value& out) {
+  const auto it = j.find(key);
+  if (it == j.end()) return true;  // absent: the default stands
+  if constexpr (std::is_same_v<Value, std::string>) {
+    if (!it->is_string()) return false;
+    out = it->get<std::string>();
+    return true;
+  } else if (it->is_number_unsigned()) {
+    const auto v = it->get<std::uint64_t>();
+    if (!std::in_range<Value>(v)) return false;
+    out = static_cast<Value>(v);
+    return true;
+  } else if (it->is_number_integer()) {
+    const auto v = it->get<std::int64_t>();
+    if (!std::in_range<Value>(v)) return false;
+    out = static_cast<Value>(v);
+    return true;
+  }
+  return false;  // a float, a string, ... where an integer belongs
 }
 
-std::optional<SpoolEntry> from_json(const nlohmann::json& j, std::string id) {
-  if (!j.is_object() || !j.contains("body") || !j["body"].is_string()) return std::nullopt;
-  SpoolEntry e;
-  e.id = std::move(id);
-  e.kind = j.value("kind", "first");
-  e.route = j.value("route", "");
-  e.count = j.value("count", std::uint64_t{1});
-  e.body = j["body"].get<std::string>();
-  e.created_ms = j.value("created_ms", std::int64_t{0});
-  e.attempts = j.value("attempts", 0u);
-  e.next_attempt_ms = j.value("next_attempt_ms", std::int64_t{0});
-  e.persisted = true;
-  return e;
+/// The sequence number in a spool file name ("<created_ms>-<seq>.json"); 0 when there is none.
+std::uint64_t sequence_of(std::string_view id) {
+  const auto dash = id.rfind('-');
+  const auto dot = id.rfind('.');
+  if (dash == std::string_view::npos || dot == std::string_view::npos || dot < dash) return 0;
+  std::uint64_t seq = 0;
+  std::from_chars(id.data() + dash + 1, id.data() + dot, seq);
+  return seq;
 }
 
 /// Writes `data` to `path` fully, or says why not.
@@ -66,6 +81,33 @@ bool write_all(const std::string& path, const std::string& data, int flags, std:
 
 }  // namespace
 
+std::string encode_spool_entry(const SpoolEntry& e) {
+  const nlohmann::json j = {{"kind", e.kind},         {"route", e.route},
+                            {"count", e.count},       {"body", e.body},
+                            {"created_ms", e.created_ms}, {"attempts", e.attempts},
+                            {"next_attempt_ms", e.next_attempt_ms}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<SpoolEntry> decode_spool_entry(std::string_view text, std::string id) {
+  const auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (!j.is_object()) return std::nullopt;  // a parse error is "discarded", not an object
+  const auto body = j.find("body");
+  if (body == j.end() || !body->is_string()) return std::nullopt;
+  SpoolEntry e;
+  e.id = std::move(id);
+  e.kind = "first";
+  e.count = 1;
+  e.body = body->get<std::string>();
+  if (!read_field(j, "kind", e.kind) || !read_field(j, "route", e.route) || !read_field(j, "count", e.count) ||
+      !read_field(j, "created_ms", e.created_ms) || !read_field(j, "attempts", e.attempts) ||
+      !read_field(j, "next_attempt_ms", e.next_attempt_ms)) {
+    return std::nullopt;
+  }
+  e.persisted = true;
+  return e;
+}
+
 std::string spool_dir_for(const std::string& storage_dir, const std::string& receiver_name) {
   std::string safe;
   for (char c : receiver_name) {
@@ -86,24 +128,26 @@ std::vector<SpoolEntry> Spool::load() {
     if (!f.is_regular_file() || f.path().extension() != ".json") continue;
     std::ifstream in(f.path(), std::ios::binary);
     const std::string text{std::istreambuf_iterator<char>(in), {}};
-    auto entry = from_json(nlohmann::json::parse(text, nullptr, false), f.path().filename().string());
+    auto entry = decode_spool_entry(text, f.path().filename().string());
     if (!entry) {
       fs::rename(f.path(), fs::path(f.path()).concat(".bad"), ec);
       continue;
     }
+    // Go on after the highest sequence on disk, so a new entry created in the same
+    // millisecond as a loaded one (a clock set back) never takes its name.
+    seq_ = std::max(seq_, sequence_of(entry->id));
     out.push_back(std::move(*entry));
   }
   // Names are "<created_ms>-<seq>.json" with fixed widths, so name order is age order.
   std::sort(out.begin(), out.end(), [](const SpoolEntry& a, const SpoolEntry& b) { return a.id < b.id; });
   size_ = out.size();
-  if (!out.empty()) seq_ = out.size();
   return out;
 }
 
 bool Spool::write(const SpoolEntry& e, std::string* error) {
   const std::string final_path = dir_ + "/" + e.id;
   const std::string tmp_path = final_path + ".tmp";
-  if (!write_all(tmp_path, to_json(e).dump(), O_WRONLY | O_CREAT | O_TRUNC, error)) {
+  if (!write_all(tmp_path, encode_spool_entry(e), O_WRONLY | O_CREAT | O_TRUNC, error)) {
     ::unlink(tmp_path.c_str());
     return false;
   }

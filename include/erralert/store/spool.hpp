@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,8 +35,8 @@ class Spool {
   /// Creates `dir` when missing. Throws std::filesystem::filesystem_error when it cannot.
   explicit Spool(std::string dir);
 
-  /// Every notification left by an earlier run, oldest first. Unreadable files are renamed
-  /// to *.bad and skipped.
+  /// Every notification left by an earlier run, oldest first. Files that hold no entry are
+  /// renamed to *.bad and skipped; the others load. New entries are named after the loaded ones.
   std::vector<SpoolEntry> load();
   /// Writes a new entry (atomically: temp file, then rename). On a write error the entry comes
   /// back with persisted = false and `error` says why.
@@ -54,6 +55,14 @@ class Spool {
   std::uint64_t seq_ = 0;
   std::size_t size_ = 0;
 };
+
+/// A spool file's text for `entry` (JSON; text that is not UTF-8 is replaced, never thrown).
+std::string encode_spool_entry(const SpoolEntry& entry);
+
+/// The entry a spool file's text holds, named `id`; nullopt when the text is not one: not a
+/// JSON object, no string "body", or a field of the wrong type or out of its range. Absent
+/// fields take their defaults. Never throws: spool files outlive versions and disks fail.
+std::optional<SpoolEntry> decode_spool_entry(std::string_view text, std::string id);
 
 /// Appends one JSON line to `storage_dir`/dead-letter.jsonl. Returns false (with `error`) when
 /// the disk refuses.
