@@ -89,7 +89,11 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   void start_spool() {
     try {
       spool.emplace(store::spool_dir_for(storage_dir, name));
-      for (auto& e : spool->load()) queue.push_back(std::move(e));
+      std::vector<std::string> set_aside;
+      for (auto& e : spool->load(&set_aside)) queue.push_back(std::move(e));
+      for (const auto& file : set_aside) {
+        spdlog::warn("receiver {}: spool file {} holds no notification; kept as {}.bad", name, file, file);
+      }
       if (!queue.empty()) spdlog::info("receiver {}: {} notifications from the spool", name, queue.size());
     } catch (const std::exception& e) {
       // filesystem_error::what() names only storage paths, never the receiver URL.

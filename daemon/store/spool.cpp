@@ -121,7 +121,7 @@ std::string spool_dir_for(const std::string& storage_dir, const std::string& rec
 
 Spool::Spool(std::string dir) : dir_(std::move(dir)) { fs::create_directories(dir_); }
 
-std::vector<SpoolEntry> Spool::load() {
+std::vector<SpoolEntry> Spool::load(std::vector<std::string>* set_aside) {
   std::vector<SpoolEntry> out;
   std::error_code ec;
   for (const auto& f : fs::directory_iterator(dir_, ec)) {
@@ -131,6 +131,7 @@ std::vector<SpoolEntry> Spool::load() {
     auto entry = decode_spool_entry(text, f.path().filename().string());
     if (!entry) {
       fs::rename(f.path(), fs::path(f.path()).concat(".bad"), ec);
+      if (set_aside) set_aside->push_back(f.path().filename().string());
       continue;
     }
     // Go on after the highest sequence on disk, so a new entry created in the same

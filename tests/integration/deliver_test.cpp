@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -287,12 +288,19 @@ TEST(Deliver, SpoolSurvivesAKillAndIsDeliveredAfterRestart) {
     first_body = hook.requests()[0].body;
     d.kill_hard();  // a crash: no drain, no clean-up
   }
+  // Beside it, a file that holds no notification (a hand edit, a failing disk): it is set
+  // aside and named in the log, and the rest of the spool is delivered.
+  const std::string damaged = storage.file("spool/hooks/000000000000000-000000000.json");
+  write_file(damaged, R"({"body":"b","count":"3"})");
   DaemonProcess restarted("receivers:\n" + receiver_yaml("hooks", "webhook", hook.url(), ", retry: {initial: 10ms}"), "",
                           "", storage.path().string());
   ASSERT_TRUE(eventually([&] { return hook.request_count() >= 3; }, 15s)) << hook.request_count();
   EXPECT_EQ(hook.requests().back().body, first_body);
   ASSERT_TRUE(eventually([&] { return receiver_status(restarted, "hooks")["queue_depth"] == 0; }));
   EXPECT_EQ(restarted.terminate(), 0);
+  EXPECT_TRUE(std::filesystem::exists(damaged + ".bad"));
+  EXPECT_NE(restarted.stderr_text().find("000000000000000-000000000.json holds no notification"), std::string::npos)
+      << restarted.stderr_text();
 }
 
 TEST(Deliver, ShutdownDeliversWhatIsQueuedBeforeExiting) {

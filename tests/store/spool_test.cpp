@@ -80,7 +80,9 @@ TEST(Spool, FilesOfTheWrongShapeAreSetAsideAndTheOthersLoad) {
   testing::write_file(path + "/000000000000100-000000100.json",
                       R"({"body":"ok","attempts":4294967295,"created_ms":-5,"next_attempt_ms":9223372036854775807})");
   testing::write_file(path + "/000000000000200-000000101.json", R"({"body":"defaults"})");
-  const auto loaded = s.load();
+  std::vector<std::string> set_aside;
+  const auto loaded = s.load(&set_aside);
+  EXPECT_EQ(set_aside.size(), bad.size());
   ASSERT_EQ(loaded.size(), 2u);
   EXPECT_EQ(loaded[0].body, "ok");
   EXPECT_EQ(loaded[0].attempts, 4294967295u);

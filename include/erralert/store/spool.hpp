@@ -36,8 +36,9 @@ class Spool {
   explicit Spool(std::string dir);
 
   /// Every notification left by an earlier run, oldest first. Files that hold no entry are
-  /// renamed to *.bad and skipped; the others load. New entries are named after the loaded ones.
-  std::vector<SpoolEntry> load();
+  /// renamed to *.bad, named in `set_aside`, and skipped; the others load. New entries are
+  /// named after the loaded ones.
+  std::vector<SpoolEntry> load(std::vector<std::string>* set_aside = nullptr);
   /// Writes a new entry (atomically: temp file, then rename). On a write error the entry comes
   /// back with persisted = false and `error` says why.
   SpoolEntry add(SpoolEntry entry, std::string* error = nullptr);
