@@ -149,9 +149,8 @@ void UnixDgramListener::start(std::optional<int> passed) {
     set_mode(path_, mode_);
   }
   socket_.non_blocking(true);  // receive() in the drain loop answers would_block, never waits
-  // Room for bursts from fire-and-forget senders while the pipeline catches up.
-  boost::system::error_code ignored;
-  socket_.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ignored);
+  // A burst waits in the socket up to net.unix.max_dgram_qlen datagrams, fixed when the socket
+  // was created (systemd/sysctl.d/60-erralertd.conf); SO_RCVBUF does not enter into it.
   asio::co_spawn(ex_, receive_loop(), asio::detached);
 }
 

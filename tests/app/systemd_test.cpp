@@ -3,10 +3,12 @@
 #include "erralert/app/systemd.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +17,8 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -190,6 +194,98 @@ TEST(SystemdUnits, ServiceIsHardened) {
   ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(Overall exposure level for erralertd\.service: ([0-9.]+))"))) << out;
   // 0 is a service that can do nothing; erralertd needs the network, so it cannot reach 0.
   EXPECT_LE(std::stod(m[1].str()), 1.5) << out;
+}
+
+/// The settings of a sysctl.d file as the /proc/sys files they write: ("/proc/sys/a/b", "v")
+/// for each "a.b = v" line.
+std::vector<std::pair<std::string, std::string>> sysctl_writes(const std::string& file) {
+  std::ifstream in(file);
+  EXPECT_TRUE(in) << file;
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto trim = [](std::string s) {
+    s.erase(0, s.find_first_not_of(" \t"));
+    s.erase(s.find_last_not_of(" \t\r") + 1);
+    return s;
+  };
+  for (std::string line; std::getline(in, line);) {
+    line = trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      ADD_FAILURE() << file << ": not a setting: " << line;
+      continue;
+    }
+    std::string key = trim(line.substr(0, eq));
+    std::replace(key.begin(), key.end(), '.', '/');
+    out.emplace_back("/proc/sys/" + key, trim(line.substr(eq + 1)));
+  }
+  return out;
+}
+
+constexpr int kNoNamespace = -1;  // this process may not make a network namespace (not root)
+constexpr int kNotApplied = -2;   // a setting could not be written
+
+/// In a new network namespace (the kernel's defaults) with `writes` applied: how many of
+/// `senders` x `per_sender` small datagrams, sent without waiting to one Unix datagram socket
+/// that nobody reads, the kernel takes. Runs in a child process, which makes only system calls.
+int datagrams_taken(const std::vector<std::pair<std::string, std::string>>& writes, int senders, int per_sender) {
+  socklen_t len = 0;
+  const sockaddr_un to = testing::unix_address("@erralert-burst", len);
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return kNotApplied;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    const auto answer = [&](int n) {
+      (void)!::write(pipe_fds[1], &n, sizeof n);
+      ::_exit(0);
+    };
+    if (::unshare(CLONE_NEWNET) != 0) answer(kNoNamespace);
+    for (const auto& [path, value] : writes) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      const bool written = fd >= 0 && ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+      if (fd >= 0) ::close(fd);
+      if (!written) answer(kNotApplied);
+    }
+    const int receiver = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (::bind(receiver, reinterpret_cast<const sockaddr*>(&to), len) != 0) answer(kNotApplied);
+    const char event[64] = R"({"service":"payment-api","message":"upstream 502"})";
+    int taken = 0;
+    for (int s = 0; s < senders; ++s) {
+      const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      for (int i = 0; i < per_sender; ++i) {
+        if (::sendto(fd, event, sizeof event, 0, reinterpret_cast<const sockaddr*>(&to), len) < 0) break;
+        ++taken;
+      }
+    }
+    answer(taken);
+  }
+  ::close(pipe_fds[1]);
+  int n = kNotApplied;
+  if (pid < 0 || ::read(pipe_fds[0], &n, sizeof n) != sizeof n) n = kNotApplied;
+  ::close(pipe_fds[0]);
+  if (pid > 0) ::waitpid(pid, nullptr, 0);
+  return n;
+}
+
+// The kernel queues at most net.unix.max_dgram_qlen datagrams on a Unix datagram socket (10 in
+// a new namespace, whatever the receive buffer), so apps sending without waiting lose events in
+// a burst while erralertd is busy; the sysctl drop-in raises it. Several senders, because each
+// sending socket also holds only what its send buffer allows.
+TEST(SystemdUnits, SysctlDropInLetsTheDatagramSocketHoldABurst) {
+  const auto writes = sysctl_writes(std::string(ERRALERT_SOURCE_DIR) + "/systemd/sysctl.d/60-erralertd.conf");
+  ASSERT_EQ(writes.size(), 1u);
+  EXPECT_EQ(writes[0].first, "/proc/sys/net/unix/max_dgram_qlen");
+  constexpr int kSenders = 4;
+  constexpr int kEach = 150;
+  const int by_default = datagrams_taken({}, kSenders, kEach);
+  if (by_default == kNoNamespace) GTEST_SKIP() << "needs root, for a network namespace of its own";
+  const int with_drop_in = datagrams_taken(writes, kSenders, kEach);
+  ASSERT_NE(with_drop_in, kNotApplied);
+  EXPECT_LE(by_default, 11) << "the kernel's default queue";
+  EXPECT_GE(with_drop_in, std::stoi(writes[0].second)) << "a burst of the drop-in's size waits for erralertd";
+  EXPECT_GE(with_drop_in, 500) << "the burst the README promises room for";
+  EXPECT_LT(with_drop_in, kSenders * kEach) << "and the limit is the drop-in's, not the senders'";
 }
 
 }  // namespace

@@ -122,9 +122,6 @@ int run_dgram(const std::string& path) {
   asio::io_context io(1);
   ::unlink(path.c_str());
   asio::local::datagram_protocol::socket socket(io, asio::local::datagram_protocol::endpoint(path));
-  // The same receive buffer erralertd asks for, so both absorb bursts alike.
-  boost::system::error_code ignored;
-  socket.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ignored);
   dgram_counts counts;
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGUSR1);
   std::printf("listening %s\n", path.c_str());
