@@ -16,6 +16,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "erralert/store/spool.hpp"
+
 #ifndef ERRALERT_VERSION
 #define ERRALERT_VERSION "dev"
 #endif
@@ -109,6 +111,17 @@ void Daemon::build_receivers(const config::Config& cfg) {
     });
   }
   receivers_ = std::move(built);
+  warn_of_unclaimed_spools(cfg.storage.dir);
+}
+
+void Daemon::warn_of_unclaimed_spools(const std::string& storage_dir) const {
+  std::vector<std::string> claimed;
+  for (const auto& [name, r] : receivers_) claimed.push_back(r->spool_dir());
+  for (const auto& u : store::unclaimed_spools(storage_dir, claimed)) {
+    spdlog::warn("{} holds {} notification(s) of a receiver that is no longer configured; they wait there, "
+                 "undelivered, until a receiver of that name is configured again",
+                 u.dir, u.notifications);
+  }
 }
 
 void Daemon::start() {

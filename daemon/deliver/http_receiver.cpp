@@ -264,6 +264,8 @@ std::string HttpReceiver::state() const {
 
 std::string HttpReceiver::last_error() const { return state_->last_error; }
 
+std::string HttpReceiver::spool_dir() const { return store::spool_dir_for(state_->storage_dir, state_->name); }
+
 asio::awaitable<void> HttpReceiver::drain(std::chrono::steady_clock::time_point deadline) {
   auto s = state_;
   // Woken by each answer the delivery loop applies, or by the deadline. A receiver that is

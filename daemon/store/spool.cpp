@@ -119,6 +119,21 @@ std::string spool_dir_for(const std::string& storage_dir, const std::string& rec
   return (fs::path(storage_dir) / "spool" / safe).string();
 }
 
+std::vector<UnclaimedSpool> unclaimed_spools(const std::string& storage_dir, const std::vector<std::string>& claimed) {
+  std::vector<UnclaimedSpool> out;
+  std::error_code ec;
+  for (const auto& d : fs::directory_iterator(fs::path(storage_dir) / "spool", ec)) {
+    if (!d.is_directory(ec) || std::find(claimed.begin(), claimed.end(), d.path().string()) != claimed.end()) continue;
+    UnclaimedSpool u{d.path().string(), 0};
+    for (const auto& f : fs::directory_iterator(d.path(), ec)) {
+      u.notifications += f.is_regular_file(ec) && f.path().extension() == ".json" ? 1 : 0;
+    }
+    if (u.notifications > 0) out.push_back(std::move(u));
+  }
+  std::sort(out.begin(), out.end(), [](const UnclaimedSpool& a, const UnclaimedSpool& b) { return a.dir < b.dir; });
+  return out;
+}
+
 Spool::Spool(std::string dir) : dir_(std::move(dir)) { fs::create_directories(dir_); }
 
 std::vector<SpoolEntry> Spool::load(std::vector<std::string>* set_aside) {

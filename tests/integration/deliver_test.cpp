@@ -303,6 +303,37 @@ TEST(Deliver, SpoolSurvivesAKillAndIsDeliveredAfterRestart) {
       << restarted.stderr_text();
 }
 
+// Renaming a receiver leaves its spool behind: the daemon says so, and naming it back delivers.
+TEST(Deliver, SpoolOfARenamedReceiverIsNamedAndDeliveredWhenTheNameReturns) {
+  FakePlatform hook(Mode::webhook);
+  hook.push_delay(2s);  // no answer before the kill: the notification stays in the spool
+  TempDir storage;
+  std::string first_body;
+  {
+    DaemonProcess d("receivers:\n" + receiver_yaml("old-hooks", "webhook", hook.url()), "", "", storage.path().string());
+    ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+    ASSERT_TRUE(hook.wait_for_requests(1));
+    first_body = hook.requests()[0].body;
+    d.kill_hard();
+  }
+  DaemonProcess renamed("receivers:\n" + receiver_yaml("hooks", "webhook", hook.url(), ", retry: {initial: 10ms}"), "",
+                        "", storage.path().string());
+  const std::string warning = "spool/old-hooks holds 1 notification(s) of a receiver that is no longer configured";
+  EXPECT_TRUE(renamed.wait_for_stderr(warning)) << renamed.stderr_text();
+
+  std::string config = read_file(renamed.config_path());
+  const auto at = config.find("name: hooks");
+  ASSERT_NE(at, std::string::npos) << config;
+  config.replace(at, std::string("name: hooks").size(), "name: old-hooks");
+  write_file(renamed.config_path(), config);
+  ::kill(renamed.pid(), SIGHUP);
+  ASSERT_TRUE(hook.wait_for_requests(2));
+  EXPECT_EQ(hook.requests()[1].body, first_body);
+  EXPECT_EQ(renamed.terminate(), 0);
+  const std::string log = renamed.stderr_text();
+  EXPECT_EQ(log.find(warning), log.rfind(warning)) << "after the reload the spool has its receiver again\n" << log;
+}
+
 TEST(Deliver, ShutdownDeliversWhatIsQueuedBeforeExiting) {
   FakePlatform hook(Mode::webhook);
   hook.push_delay(300ms);  // the first answer is slow: the rest wait behind it at the stop

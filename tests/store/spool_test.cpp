@@ -149,6 +149,29 @@ TEST(Spool, ReceiverNamesCannotEscapeTheSpool) {
   EXPECT_EQ(spool_dir_for("/s", "ops discord"), "/s/spool/ops_discord");
 }
 
+TEST(Spool, DirectoriesNoReceiverReadsAreListedWithTheirNotifications) {
+  testing::TempDir dir;
+  const std::string storage = dir.path().string();
+  const auto plant = [&](const std::string& receiver, const std::string& file) {
+    std::filesystem::create_directories(spool_dir_for(storage, receiver));
+    testing::write_file(spool_dir_for(storage, receiver) + "/" + file, "{}");
+  };
+  plant("renamed", "000000000000001-000000001.json");
+  plant("renamed", "000000000000002-000000002.json");
+  plant("renamed", "000000000000000-000000000.json.bad");  // set aside: not a notification
+  plant("renamed", "000000000000003-000000003.json.tmp");  // a write cut short
+  plant("current", "000000000000001-000000001.json");
+  plant("only-bad", "000000000000001-000000001.json.bad");
+  std::filesystem::create_directories(spool_dir_for(storage, "empty"));
+  testing::write_file(storage + "/spool/stray-file.json", "{}");  // not a directory
+
+  EXPECT_EQ(unclaimed_spools(storage, {spool_dir_for(storage, "current")}),
+            (std::vector<UnclaimedSpool>{{spool_dir_for(storage, "renamed"), 2}}));
+  EXPECT_EQ(unclaimed_spools(storage, {spool_dir_for(storage, "current"), spool_dir_for(storage, "renamed")}),
+            std::vector<UnclaimedSpool>{});
+  EXPECT_EQ(unclaimed_spools(dir.file("no-such-dir"), {}), std::vector<UnclaimedSpool>{}) << "never throws";
+}
+
 TEST(Spool, AFullDiskIsReportedAndTheEntryKept) {
   if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   testing::TempDir dir;

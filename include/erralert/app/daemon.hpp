@@ -54,6 +54,8 @@ class Daemon final : public net::HttpApi {
   void start();
   void describe_metrics();
   void build_receivers(const config::Config& cfg);
+  /// Warns of spool directories under `storage_dir` that no receiver reads any more.
+  void warn_of_unclaimed_spools(const std::string& storage_dir) const;
   std::size_t spool_notifications() const;
   boost::asio::awaitable<void> dispatch_loop();
   boost::asio::awaitable<void> handle_signals();

@@ -20,6 +20,7 @@ class ConsoleReceiver final : public Receiver {
   std::size_t queue_depth() const override { return 0; }
   std::string state() const override { return "ready"; }
   std::string last_error() const override { return last_error_; }
+  std::string spool_dir() const override { return {}; }
   boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) override;
 
  private:

@@ -27,6 +27,7 @@ class HttpReceiver final : public Receiver {
   std::size_t queue_depth() const override;
   std::string state() const override;
   std::string last_error() const override;
+  std::string spool_dir() const override;
   boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) override;
 
   struct State;

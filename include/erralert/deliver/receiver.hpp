@@ -38,6 +38,8 @@ class Receiver {
   virtual std::string state() const = 0;
   /// Last delivery error, URL-free; empty when none.
   virtual std::string last_error() const = 0;
+  /// The directory its spool lives in; empty when it keeps none.
+  virtual std::string spool_dir() const = 0;
   /// Delivers what can be delivered before `deadline`; what is left stays in the spool.
   virtual boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) = 0;
 };

@@ -73,4 +73,16 @@ bool append_dead_letter(const std::string& storage_dir, const nlohmann::json& re
 /// A directory-safe form of a receiver name.
 std::string spool_dir_for(const std::string& storage_dir, const std::string& receiver_name);
 
+/// A spool directory that no receiver reads, and the notifications waiting in it.
+struct UnclaimedSpool {
+  std::string dir;
+  std::size_t notifications = 0;
+  bool operator==(const UnclaimedSpool&) const = default;
+};
+
+/// The directories under `storage_dir`/spool that hold notifications and are none of
+/// `claimed` (the receivers' spool directories): left by a receiver renamed or removed from the
+/// config. In name order; never throws (an unreadable directory is not listed).
+std::vector<UnclaimedSpool> unclaimed_spools(const std::string& storage_dir, const std::vector<std::string>& claimed);
+
 }  // namespace erralert::store
