@@ -369,6 +369,28 @@ r[ea_final_rss]=$(rss_kb "$ea_pid")
 stop_pid "$ceiling_dgram_pid"
 stop_pid "$ea_pid"
 
+# ---- 8: one repeated error while the receiver is down ---------------------------------------
+# Alertmanager's rows measure it with its webhook on a closed port; this is erralertd given the
+# same (a webhook receiver on 127.0.0.1:9). Until grouping is built every event is a notification
+# that waits in memory and in the spool, a file each, so this row runs one round and its spool
+# is removed after it.
+down_port=$(free_port)
+write_config "$work/down.yaml" "$down_port" '{name: down, type: webhook, url: "http://127.0.0.1:9/hook"}'
+if start_erralertd erralertd-down "$work/down.yaml" "$down_port"; then
+  down_pid=$started_pid
+  r[down_rss0]=$(rss_kb "$down_pid")
+  saved=("$ea_port" "$ea_pid" "$rounds")
+  ea_port=$down_port ea_pid=$down_pid rounds=1
+  http_row down one
+  ea_port=${saved[0]} ea_pid=${saved[1]} rounds=${saved[2]}
+  r[down_rss]=$(rss_kb "$down_pid")
+  r[down_files]=$(find "$work/state/spool" -name '*.json' | wc -l)
+  stop_pid "$down_pid"
+else
+  r[down_note]="erralertd did not start: $(grep -v '^$' "$work/erralertd-down.err" | tail -1)"
+fi
+rm -rf "$work/state/spool"
+
 # ---- 5: first occurrence to webhook ---------------------------------------------------------
 
 log "latency: $latency_count first occurrences, one every 2 ms, webhook to a local receiver"
@@ -485,6 +507,15 @@ add_row "6. RSS idle, after start" "-" "$(mb "${r[ea_idle_rss]}")" \
   "RSS after every load: $(mb "${r[ea_final_rss]}")"
 add_row "6. CPU while idle (ticks of 10 ms over 5 s)" "-" "${r[ea_idle_ticks]}" \
   "$(am_cell "${r[am_idle_ticks]:-}")" "0" "$(pass_if "$(le "${r[ea_idle_ticks]}" 0)")" ""
+if [[ -z "${r[down_note]:-}" ]]; then
+  add_row "8. row 1 with the receiver down: a webhook on a closed port (req/s)" \
+    "$(group "${r[down_c]}")" "$(group "${r[down_e]}") ($(rpct "${r[down_e]}" "${r[down_c]}"))" \
+    "$(am_cell "as row 1")" "none yet" "-" \
+    "one round; RSS $(mb "${r[down_rss0]}") → $(mb "${r[down_rss]}"); $(group "${r[down_files]}") notifications waiting, one spool file each (no grouping yet); non-2xx + socket errors: ${r[down_e_bad]}"
+else
+  add_row "8. row 1 with the receiver down: a webhook on a closed port (req/s)" "-" "n/a" "-" "none yet" "n/a" \
+    "${r[down_note]}"
+fi
 
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]] && commit="$commit (with local changes)"
@@ -498,7 +529,7 @@ am_col="Alertmanager${am_version:+ $am_version} (ratio)"
   echo "- commit: $commit"
   echo "- settings: ${duration}s per load, $rounds paired rounds (HTTP rows: the round with the median ratio; datagrams: the best round); wrk -t1 -c32 keep-alive (-c4 for NDJSON);" \
        "${server_cpu[*]:+servers on CPU 0, load on CPU 1 (taskset); }erralertd --log-level warn," \
-       "console receiver to /dev/null"
+       "console receiver to /dev/null (row 8: a webhook receiver on a closed port, as Alertmanager's in every row)"
   [[ -n "$am_note" ]] && echo "- Alertmanager: $am_note"
   echo
   echo "| measure | ceiling | erralertd (ratio) | $am_col | target | result | notes |"
