@@ -54,6 +54,12 @@ std::uint64_t sequence_of(std::string_view id) {
   return seq;
 }
 
+/// A notification's file in a spool directory (not a *.tmp cut short or a *.bad set aside).
+bool is_entry_file(const fs::directory_entry& f) {
+  std::error_code ec;
+  return f.is_regular_file(ec) && f.path().extension() == ".json";
+}
+
 /// Writes `data` to `path` fully, or says why not.
 bool write_all(const std::string& path, const std::string& data, int flags, std::string* error) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
@@ -126,7 +132,7 @@ std::vector<UnclaimedSpool> unclaimed_spools(const std::string& storage_dir, con
     if (!d.is_directory(ec) || std::find(claimed.begin(), claimed.end(), d.path().string()) != claimed.end()) continue;
     UnclaimedSpool u{d.path().string(), 0};
     for (const auto& f : fs::directory_iterator(d.path(), ec)) {
-      u.notifications += f.is_regular_file(ec) && f.path().extension() == ".json" ? 1 : 0;
+      u.notifications += is_entry_file(f) ? 1 : 0;
     }
     if (u.notifications > 0) out.push_back(std::move(u));
   }
@@ -140,7 +146,7 @@ std::vector<SpoolEntry> Spool::load(std::vector<std::string>* set_aside) {
   std::vector<SpoolEntry> out;
   std::error_code ec;
   for (const auto& f : fs::directory_iterator(dir_, ec)) {
-    if (!f.is_regular_file() || f.path().extension() != ".json") continue;
+    if (!is_entry_file(f)) continue;
     std::ifstream in(f.path(), std::ios::binary);
     const std::string text{std::istreambuf_iterator<char>(in), {}};
     auto entry = decode_spool_entry(text, f.path().filename().string());

@@ -298,12 +298,14 @@ clk_tck=$(getconf CLK_TCK)
 # goes first so that drift in the machine's load falls on both alike. The round whose ratio is
 # the median is the one reported (its two numbers and its ratio); every round's ratio goes in
 # the notes. Also keeps the share of a core each server used, to tell a CPU-bound server from
-# one waiting on I/O.
+# one waiting on I/O. Optional PORT, PID and ROUNDS name another erralertd than the bench's and
+# another number of rounds than --rounds.
 http_row() {
-  local key="$1" mode="$2" c e bad err t0 round server pick
+  local key="$1" mode="$2" port="${3:-$ea_port}" pid="${4:-$ea_pid}" n="${5:-$rounds}"
+  local c e bad err t0 round server pick
   local -a cs=() es=()
   r[${key}_e_bad]=0
-  for round in $(seq "$rounds"); do
+  for round in $(seq "$n"); do
     for server in $( ((round % 2)) && echo "ceiling erralertd" || echo "erralertd ceiling"); do
       log "$mode: $server (round $round)"
       if [[ $server == ceiling ]]; then
@@ -311,9 +313,9 @@ http_row() {
         read -r c _ _ < <(run_wrk "http://127.0.0.1:$ceiling_port" "$mode")
         r[${key}_c_cpu]=$(cpu_pct "$ceiling_pid" "$t0" "$duration")
       else
-        t0=$(cpu_ticks "$ea_pid")
-        read -r e bad err < <(run_wrk "http://127.0.0.1:$ea_port" "$mode")
-        r[${key}_e_cpu]=$(cpu_pct "$ea_pid" "$t0" "$duration")
+        t0=$(cpu_ticks "$pid")
+        read -r e bad err < <(run_wrk "http://127.0.0.1:$port" "$mode")
+        r[${key}_e_cpu]=$(cpu_pct "$pid" "$t0" "$duration")
       fi
     done
     cs+=("$c"); es+=("$e")
@@ -379,10 +381,7 @@ write_config "$work/down.yaml" "$down_port" '{name: down, type: webhook, url: "h
 if start_erralertd erralertd-down "$work/down.yaml" "$down_port"; then
   down_pid=$started_pid
   r[down_rss0]=$(rss_kb "$down_pid")
-  saved=("$ea_port" "$ea_pid" "$rounds")
-  ea_port=$down_port ea_pid=$down_pid rounds=1
-  http_row down one
-  ea_port=${saved[0]} ea_pid=${saved[1]} rounds=${saved[2]}
+  http_row down one "$down_port" "$down_pid" 1
   r[down_rss]=$(rss_kb "$down_pid")
   r[down_files]=$(find "$work/state/spool" -name '*.json' | wc -l)
   stop_pid "$down_pid"
