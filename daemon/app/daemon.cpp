@@ -28,8 +28,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::size_t kBatch = 256;  // events per dispatcher turn before yielding to I/O
-
 /// Thrown during start-up for what ends the process with exit code 3.
 struct StartError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -57,10 +55,10 @@ Daemon::Daemon(config::Config cfg)
       host_(local_host_name()),
       started_(std::chrono::steady_clock::now()),
       intake_(io_.get_executor(), cfg_, metrics_, clock_, host_),
-      pipeline_(std::make_unique<core::Pipeline>(cfg_)),
+      silences_(cfg_.silences),
+      dispatcher_(io_.get_executor(), intake_, metrics_, clock_, cfg_, silences_, receivers_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
-      notifier_(ServiceNotifier::from_environment()),
-      dispatcher_done_(io_.get_executor()) {
+      notifier_(ServiceNotifier::from_environment()) {
   describe_metrics();
 }
 
@@ -71,6 +69,15 @@ void Daemon::describe_metrics() {
   metrics_.describe("events_rejected_total", "counter", "Events refused, by reason.");
   metrics_.describe("events_silenced_total", "counter", "Events matched by a silence.");
   metrics_.describe("events_unrouted_total", "counter", "Events no route matched.");
+  metrics_.describe("events_deduplicated_total", "counter",
+                    "Events counted into their group without a notification of their own.");
+  metrics_.describe("events_below_threshold_total", "counter",
+                    "Events of groups that went quiet before reaching their route's min_count.");
+  metrics_.describe("groups_open", "gauge", "Groups of events open now (route, receiver, fingerprint).");
+  metrics_.describe("groups_overflow_total", "counter",
+                    "Events of new errors folded into an overflow group past limits.max_open_groups or "
+                    "limits.max_group_bytes.");
+  metrics_.describe("receiver_backlog_events", "gauge", "Events the notifications waiting for a receiver account for.");
   metrics_.describe("notifications_sent_total", "counter", "Notifications delivered.");
   metrics_.describe("notifications_failed_total", "counter", "Failed delivery attempts, by reason.");
   metrics_.describe("notifications_dead_total", "counter", "Notifications refused for good (dead-letter.jsonl).");
@@ -79,8 +86,6 @@ void Daemon::describe_metrics() {
   metrics_.describe("delivery_seconds", "histogram",
                     "Seconds from a notification's acceptance to its platform taking it, retries included.");
   metrics_.describe("config_reloads_total", "counter", "Config reloads, by result.");
-  metrics_.counter("events_silenced_total");
-  metrics_.counter("events_unrouted_total");
   metrics_.gauge("build_info", {{"version", ERRALERT_VERSION}}, [] { return 1.0; });
   metrics_.gauge("spool_notifications", {}, [this] { return static_cast<double>(spool_notifications()); });
   metrics_.gauge("pipeline_queue_depth", {}, [this] { return static_cast<double>(intake_.depth()); });
@@ -98,7 +103,7 @@ void Daemon::build_receivers(const config::Config& cfg) {
     const auto before = std::find_if(cfg_.receivers.begin(), cfg_.receivers.end(),
                                      [&](const config::Receiver& c) { return c.name == r.name; });
     const bool keep = old != receivers_.end() && before != cfg_.receivers.end() && *before == r &&
-                      old->second->state() == "ready";
+                      old->second->state() == deliver::ReceiverState::ready;
     if (keep) {
       built.emplace(r.name, std::move(old->second));
     } else {
@@ -108,6 +113,10 @@ void Daemon::build_receivers(const config::Config& cfg) {
     metrics_.gauge("receiver_queue_depth", {{"receiver", r.name}}, [this, name = r.name] {
       auto it = receivers_.find(name);
       return it == receivers_.end() ? 0.0 : static_cast<double>(it->second->queue_depth());
+    });
+    metrics_.gauge("receiver_backlog_events", {{"receiver", r.name}}, [this, name = r.name] {
+      auto it = receivers_.find(name);
+      return it == receivers_.end() ? 0.0 : static_cast<double>(it->second->backlog_events());
     });
   }
   receivers_ = std::move(built);
@@ -186,38 +195,11 @@ int Daemon::run() {
     spdlog::error("start-up failed: {}", e.what());
     return kExitRuntime;
   }
-  dispatcher_running_ = true;
-  asio::co_spawn(io_, dispatch_loop(), asio::detached);
+  asio::co_spawn(io_, dispatcher_.run(), asio::detached);
   asio::co_spawn(io_, handle_signals(), asio::detached);
   if (const auto interval = notifier_.watchdog_interval()) asio::co_spawn(io_, watchdog_loop(*interval), asio::detached);
   io_.run();
   return exit_code_;
-}
-
-void Daemon::dispatch(core::Event e) {
-  auto outcome = pipeline_->process(std::move(e), clock_.now_ms());
-  switch (outcome.fate) {
-    case core::Pipeline::Fate::silenced: ++metrics_.counter("events_silenced_total"); return;
-    case core::Pipeline::Fate::unrouted: ++metrics_.counter("events_unrouted_total"); return;
-    case core::Pipeline::Fate::notified: break;
-  }
-  for (auto& n : outcome.notifications) {
-    auto it = receivers_.find(n.receiver);
-    if (it != receivers_.end()) it->second->deliver(std::move(n));
-  }
-}
-
-asio::awaitable<void> Daemon::dispatch_loop() {
-  for (;;) {
-    co_await intake_.events();
-    if (intake_.empty()) break;  // stopping, and nothing is left
-    for (std::size_t i = 0; i < kBatch && !intake_.empty(); ++i) dispatch(intake_.pop());
-    for (auto& [name, r] : receivers_) r->flush();
-    intake_.consumed();
-    if (!intake_.empty()) co_await asio::post(io_, asio::use_awaitable);  // let I/O in
-  }
-  dispatcher_running_ = false;
-  dispatcher_done_.notify();
 }
 
 asio::awaitable<void> Daemon::handle_signals() {
@@ -254,7 +236,7 @@ asio::awaitable<void> Daemon::shutdown() {
   if (http_) co_await http_->stop(deadline);
   // 2. Run every queued event through the pipeline.
   intake_.stop();
-  while (dispatcher_running_) co_await dispatcher_done_.wait();
+  co_await dispatcher_.done();
   // 3. Deliver what can be delivered in time; the rest stays in the spool.
   for (auto& [name, r] : receivers_) co_await r->drain(deadline);
   signals_.cancel();
@@ -281,19 +263,18 @@ net::ReloadReply Daemon::apply_config_file() {
         next.server.unix.dgram_path != cfg_.server.unix.dgram_path) {
       spdlog::warn("reload: listener addresses changed; they apply after a restart");
     }
-    auto pipeline = std::make_unique<core::Pipeline>(next);
-    for (auto& [name, r] : receivers_) r->flush();
+    // Groups first, so what a removed route still holds reaches the receivers it was for; then
+    // the receivers, the intake, and the new config in one swap (listeners and storage apply
+    // after a restart).
+    dispatcher_.reconfigure(next);
     build_receivers(next);
-    pipeline_ = std::move(pipeline);
     intake_.reconfigure(next);
-    cfg_.defaults = next.defaults;
-    cfg_.receivers = next.receivers;
-    cfg_.routes = next.routes;
-    cfg_.redact = next.redact;
-    cfg_.silences = next.silences;
-    cfg_.limits = next.limits;
+    silences_ = core::SilenceSet(next.silences);
+    next.server = cfg_.server;
+    next.storage = cfg_.storage;
+    cfg_ = std::move(next);
     ++metrics_.counter("config_reloads_total", {{"result", "success"}});
-    spdlog::info("reloaded {}: {} receivers, {} routes", path, next.receivers.size(), next.routes.size());
+    spdlog::info("reloaded {}: {} receivers, {} routes", path, cfg_.receivers.size(), cfg_.routes.size());
     return {};
   } catch (const config::ConfigError& e) {
     ++metrics_.counter("config_reloads_total", {{"result", "failure"}});
@@ -329,11 +310,15 @@ nlohmann::json Daemon::status() {
   for (const auto& r : cfg_.receivers) {
     auto it = receivers_.find(r.name);
     if (it == receivers_.end()) continue;
-    receivers.push_back({{"name", r.name},
-                         {"type", r.type},
-                         {"state", it->second->state()},
-                         {"queue_depth", it->second->queue_depth()},
-                         {"last_error", it->second->last_error()}});
+    const deliver::Receiver& rcv = *it->second;
+    nlohmann::json entry = {{"name", r.name},
+                            {"type", r.type},
+                            {"state", deliver::to_string(rcv.state())},
+                            {"queue_depth", rcv.queue_depth()},
+                            {"backlog_events", rcv.backlog_events()},
+                            {"last_error", rcv.last_error()}};
+    if (rcv.state() != deliver::ReceiverState::ready) entry["state_reason"] = rcv.state_reason();
+    receivers.push_back(std::move(entry));
   }
   const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::steady_clock::now() - started_);
@@ -342,7 +327,8 @@ nlohmann::json Daemon::status() {
           {"uptime_seconds", uptime.count()},
           {"pipeline_queue_depth", intake_.depth()},
           {"receivers", receivers},
-          {"groups_open", 0},
+          {"groups_open", dispatcher_.open_groups()},
+          {"events_pending_in_groups", dispatcher_.pending_events()},
           {"spool_notifications", spool_notifications()}};
 }
 
@@ -351,7 +337,9 @@ std::vector<std::string> Daemon::not_ready_reasons() {
   if (shutting_down_) reasons.push_back("shutting down");
   if (::access(cfg_.storage.dir.c_str(), W_OK) != 0) reasons.push_back("storage.dir is not writable");
   for (const auto& [name, r] : receivers_) {
-    if (auto s = r->state(); s != "ready") reasons.push_back("receiver " + name + ": " + s);
+    if (r->state() != deliver::ReceiverState::ready) {
+      reasons.push_back("receiver " + name + ": " + std::string(deliver::to_string(r->state())) + ": " + r->state_reason());
+    }
   }
   return reasons;
 }

@@ -21,7 +21,7 @@ constexpr std::array<std::string_view, 7> kHttpKeys{"listen",         "max_body_
                                                     "header_timeout", "body_timeout",   "idle_timeout"};
 constexpr std::array<std::string_view, 3> kUnixKeys{"path", "dgram_path", "mode"};
 constexpr std::array<std::string_view, 1> kStorageKeys{"dir"};
-constexpr std::array<std::string_view, 1> kLimitsKeys{"max_event_bytes"};
+constexpr std::array<std::string_view, 3> kLimitsKeys{"max_event_bytes", "max_open_groups", "max_group_bytes"};
 constexpr std::array<std::string_view, 4> kDefaultsKeys{"service", "environment", "group_by", "dedup"};
 constexpr std::array<std::string_view, 2> kRedactKeys{"keys", "patterns"};
 
@@ -152,8 +152,11 @@ void read_config(Reader& r, const YAML::Node& root, Config& cfg) {
   read_server(r, f->value("server"), "server", cfg.server);
   if (const auto storage = r.map(f->value("storage"), "storage", kStorageKeys))
     r.set(*storage, "dir", cfg.storage.dir, read_nonempty);
-  if (const auto limits = r.map(f->value("limits"), "limits", kLimitsKeys))
+  if (const auto limits = r.map(f->value("limits"), "limits", kLimitsKeys)) {
     r.set(*limits, "max_event_bytes", cfg.limits.max_event_bytes, &Reader::size);
+    r.set(*limits, "max_open_groups", cfg.limits.max_open_groups, &Reader::count);
+    r.set(*limits, "max_group_bytes", cfg.limits.max_group_bytes, &Reader::size);
+  }
   read_defaults(r, f->value("defaults"), "defaults", cfg.defaults);
   cfg.receivers = read_receivers(r, f->value("receivers"), "receivers");
   if (empty_or_absent(f->value("receivers")))

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::array<std::string_view, 6> kRouteKeys{"name",     "match", "receivers",
                                                      "group_by", "dedup", "continue"};
-constexpr std::array<std::string_view, 2> kDedupKeys{"window", "min_count"};
+constexpr std::array<std::string_view, 3> kDedupKeys{"window", "min_count", "resolved"};
 constexpr std::array<std::string_view, 3> kSilenceKeys{"match", "until", "comment"};
 
 // Where a matcher's complaint about `key` belongs: status and severity values are checked,
@@ -122,6 +122,7 @@ Dedup read_dedup(Reader& r, const YAML::Node& node, const std::string& path, Ded
   if (const auto f = r.map(node, path, kDedupKeys)) {
     r.set(*f, "window", base.window, &Reader::duration);
     r.set(*f, "min_count", base.min_count, &Reader::count);
+    r.set(*f, "resolved", base.resolved, &Reader::boolean);
   }
   return base;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "erralert/core/timefmt.hpp"
 #include "erralert/core/utf8.hpp"
 
 namespace erralert::core::rendering {
@@ -223,7 +224,7 @@ std::uint32_t severity_colour(Severity s) {
 
 Severity highest_severity(const Notification& n) {
   Severity top = n.groups.empty() ? Severity::error : Severity::debug;
-  for (const auto& g : n.groups) top = std::max(top, g.event.severity);
+  for (const auto& g : n.groups) top = std::max(top, g.event->severity);
   return top;
 }
 
@@ -254,11 +255,12 @@ std::string headline(const Event& e) {
   return e.service.empty() ? message : e.service + ": " + message;
 }
 
-std::string title_line(const GroupEntry& g) {
-  std::string out(severity_emoji(g.event.severity));
+std::string title_line(const Notification& n, const GroupEntry& g) {
+  if (n.kind == NotificationKind::resolved) return "\xE2\x9C\x85 Resolved \xC2\xB7 " + headline(*g.event);  // ✅
+  std::string out(severity_emoji(g.event->severity));
   out += ' ';
   if (g.count > 1) out += std::to_string(g.count) + "\xC3\x97 ";  // "×"
-  out += headline(g.event);
+  out += headline(*g.event);
   return out;
 }
 
@@ -308,6 +310,63 @@ bool shows_count(const Notification& n, const GroupEntry& g) {
   return g.count > 1 || n.kind == NotificationKind::summary;
 }
 
+std::string thousands(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string span_text(std::int64_t ms) {
+  struct Unit {
+    std::int64_t ms;
+    const char* name;
+  };
+  for (const Unit u : {Unit{86'400'000, " day"}, Unit{3'600'000, " h"}, Unit{60'000, " min"}, Unit{1000, " s"}}) {
+    if (ms >= u.ms && ms % u.ms == 0) {
+      std::string out = std::to_string(ms / u.ms) + u.name;
+      if (u.ms == 86'400'000 && ms / u.ms != 1) out += 's';
+      return out;
+    }
+  }
+  return ms >= 60'000 ? std::to_string(ms / 60'000) + " min" : std::to_string(ms) + " ms";
+}
+
+std::uint32_t notification_colour(const Notification& n, Severity s) {
+  return n.kind == NotificationKind::resolved ? 0x2ECC71 : severity_colour(s);
+}
+
+std::string state_line(const Notification& n, const GroupEntry& g) {
+  // Times of day in UTC, as the footer's timestamps are; Discord adds each reader's own.
+  const auto clock = [](std::int64_t ms) { return format_rfc3339(ms).substr(11, 8); };
+  std::string out;
+  switch (n.kind) {
+    case NotificationKind::summary:
+      out = "\xC3\x97" + thousands(g.count);
+      if (g.window_ms > 0) out += " in the last " + span_text(g.window_ms);
+      out += std::string(kDot) + "first " + clock(g.first_seen_ms) + std::string(kDot) + "last " + clock(last_seen(g));
+      break;
+    case NotificationKind::resolved:
+      out = "stopped: " + thousands(g.total) + (g.total == 1 ? " time" : " times") + " from " +
+            clock(g.first_seen_ms) + " to " + clock(last_seen(g)) + ", quiet since " + clock(last_seen(g));
+      break;
+    default:
+      if (g.seen_before != 0) {
+        out = "again: seen " + thousands(g.seen_before) + (g.seen_before == 1 ? " time" : " times") + " since " +
+              format_rfc3339(g.seen_before_since_ms);
+      }
+      break;
+  }
+  if (g.overflow) {
+    out += std::string(out.empty() ? "" : std::string(kDot)) +
+           "new errors past limits.max_open_groups, counted together; the latest is shown";
+  }
+  return out;
+}
+
 std::string short_fingerprint(std::string_view fp) { return truncate_chars(fp, 13); }
 
 std::string footer_text(const Notification& n) {
@@ -321,7 +380,7 @@ std::string footer_text(const Notification& n) {
 }
 
 std::int64_t last_seen(const GroupEntry& g) {
-  return g.last_seen_ms != 0 ? g.last_seen_ms : g.event.timestamp_ms;
+  return g.last_seen_ms != 0 ? g.last_seen_ms : g.event->timestamp_ms;
 }
 
 std::pair<std::int64_t, std::int64_t> span(const Notification& n) {
@@ -351,7 +410,7 @@ std::string digest_title(const Notification& n) {
 }
 
 std::string digest_line(const GroupEntry& g) {
-  const Event& e = g.event;
+  const Event& e = *g.event;
   const std::string line = join({e.service, request_line(e.request), status_and_code(e),
                                  truncate_chars(e.message, kMaxDigestMessageChars)},
                                 kDot);
@@ -367,8 +426,8 @@ std::string more_text(const Notification& n, const std::vector<const GroupEntry*
     count += sorted[i]->count;
   }
   if (groups == 0) return {};
-  return "and " + std::to_string(count) + " more " + (count == 1 ? "event" : "events") + " in " +
-         std::to_string(groups) + (groups == 1 ? " group" : " groups");
+  return "+" + thousands(groups) + " more " + (groups == 1 ? "group, " : "groups, ") + thousands(count) +
+         (count == 1 ? " event" : " events");
 }
 
 }  // namespace erralert::core::rendering

@@ -74,8 +74,9 @@ std::string request_line(const Request& r);
 std::string raw_target(const Request& r);
 /// "payment-api: open AI 연동 오류 : /embeddings".
 std::string headline(const Event& e);
-/// "🔴 payment-api: …", with "523× " before the service when the group counts more than one.
-std::string title_line(const GroupEntry& g);
+/// "🔴 payment-api: …", with "523× " before the service when the group counts more than one;
+/// "✅ Resolved · payment-api: …" for a resolved group.
+std::string title_line(const Notification& n, const GroupEntry& g);
 /// "feign.FeignException$BadGateway: [502 Bad Gateway] during …", or "".
 std::string exception_line(const ExceptionInfo& x);
 /// The first `max_lines` lines of a stack trace.
@@ -84,6 +85,18 @@ std::string stack_head(std::string_view stack, std::size_t max_lines = 12);
 std::vector<std::string> key_value_lines(const nlohmann::json& object);
 /// "name.last = \"\" — must not be empty" per entry.
 std::vector<std::string> field_error_lines(const std::vector<EventFieldError>& errors);
+/// What the group's notification says of its count and time, in one line (empty when nothing):
+/// summary "×523 in the last 5 min · first 04:49:46 · last 04:54:46"; resolved "stopped: 4,213
+/// times from 09:02 to 12:58, quiet since 12:58"; a reopened first "again: seen 1,204 times since
+/// 2026-11-22T04:49:46Z"; the overflow group says what it holds.
+std::string state_line(const Notification& n, const GroupEntry& g);
+/// 4213 as "4,213".
+std::string thousands(std::uint64_t n);
+/// A window as people say it: "5 min", "1 h", "30 s", "1 day".
+std::string span_text(std::int64_t ms);
+/// Discord's colour for a notification: resolved green, else by severity.
+std::uint32_t notification_colour(const Notification& n, Severity s);
+
 /// "523 events" / "1 event".
 std::string events_text(std::uint64_t count);
 /// True when a group's count or span is worth its own fields (more than one event).
@@ -105,7 +118,7 @@ std::vector<const GroupEntry*> largest_groups(const Notification& n);
 std::string digest_title(const Notification& n);
 /// "payment-api · POST /v1/users/{id}/embeddings · 502 Bad Gateway · FEP-SEC-01001 · message".
 std::string digest_line(const GroupEntry& g);
-/// "and 77 more events in 11 groups" for what `sorted[shown..]` and `n.other_*` hold; "" if none.
+/// "+11 more groups, 77 events" for what `sorted[shown..]` and `n.other_*` hold; "" if none.
 std::string more_text(const Notification& n, const std::vector<const GroupEntry*>& sorted,
                       std::size_t shown);
 

@@ -66,7 +66,7 @@ std::string upper(std::string_view s) {
 }
 
 void append_group(std::string& out, const Notification& n, const GroupEntry& g) {
-  const Event& e = g.event;
+  const Event& e = *g.event;
   append_rfc3339(out, e.timestamp_ms);
   out += ' ';
   out += upper(to_string(e.severity));
@@ -85,6 +85,16 @@ void append_group(std::string& out, const Notification& n, const GroupEntry& g) 
   }
   append_field(out, "count", std::to_string(g.count));
   append_field(out, "kind", to_string(n.kind));
+  if (n.kind == NotificationKind::summary || n.kind == NotificationKind::resolved) {
+    append_field(out, "total", std::to_string(g.total));
+    append_field(out, "first_seen", g.first_seen_ms == 0 ? std::string() : format_rfc3339(g.first_seen_ms));
+    append_field(out, "last_seen", g.last_seen_ms == 0 ? std::string() : format_rfc3339(g.last_seen_ms));
+  }
+  if (g.seen_before != 0) {
+    append_field(out, "seen_before", std::to_string(g.seen_before));
+    append_field(out, "seen_before_since", format_rfc3339(g.seen_before_since_ms));
+  }
+  if (g.overflow) append_field(out, "overflow", "true");
   append_field(out, "trace", e.trace_id);
   append_field(out, "host", e.host);
   append_field(out, "fingerprint", g.fingerprint);

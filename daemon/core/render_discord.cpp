@@ -80,8 +80,10 @@ Part code_part(std::string name, const std::vector<std::string>& lines, int rank
   return sections_part(std::move(name), {code_block(joined(lines))}, rank, false);
 }
 
-Part description_part(const Event& e, bool message_cut_from_title) {
+Part description_part(const Notification& n, const GroupEntry& g, bool message_cut_from_title) {
+  const Event& e = *g.event;
   std::vector<Section> sections;
+  if (const std::string state = state_line(n, g); !state.empty()) sections.push_back({"**", state, "**", 8});
   if (message_cut_from_title) sections.push_back({"", escape(e.message), "", 32});
   sections.push_back({"", escape(e.detail), "", 32});
   if (const std::string x = exception_line(e.exception); x != e.detail) {
@@ -96,9 +98,9 @@ Part description_part(const Event& e, bool message_cut_from_title) {
 
 /// The fields of one group, in the order shown; ranks say what goes first when space is short.
 std::vector<Part> event_parts(const Notification& n, const GroupEntry& g, bool message_cut_from_title) {
-  const Event& e = g.event;
+  const Event& e = *g.event;
   std::vector<Part> parts;
-  parts.push_back(description_part(e, message_cut_from_title));
+  parts.push_back(description_part(n, g, message_cut_from_title));
   parts.push_back(text_part("Environment", escape(e.environment), 90, true));
   parts.push_back(text_part("Status & code", escape(status_and_code(e)), 80, true));
   parts.push_back(text_part("Host", escape(e.host), 50, true));
@@ -124,7 +126,8 @@ std::vector<Part> digest_parts(const Notification& n) {
   std::vector<std::string> lines;
   lines.reserve(sorted.size());
   for (const GroupEntry* g : sorted) {
-    lines.push_back("**" + std::to_string(g->count) + "\xC3\x97** " + escape(digest_line(*g)));
+    const std::string count = g->count == 0 ? "resolved" : std::to_string(g->count) + "\xC3\x97";
+    lines.push_back("**" + count + "** " + escape(digest_line(*g)));
   }
   std::vector<Part> parts;
   Part description;
@@ -168,9 +171,9 @@ void fit_embed(std::size_t fixed, std::vector<Part>& parts) {
 }
 
 json embed_json(const std::string& title, const std::string& footer, std::vector<Part>& parts,
-                Severity severity, std::int64_t timestamp_ms) {
+                std::uint32_t colour, std::int64_t timestamp_ms) {
   fit_embed(text_length(title, kMeasure) + text_length(footer, kMeasure), parts);
-  json embed = {{"title", title}, {"color", severity_colour(severity)}};
+  json embed = {{"title", title}, {"color", colour}};
   json fields = json::array();
   for (const auto& p : parts) {
     if (p.text.empty()) continue;
@@ -196,13 +199,13 @@ json render_discord(const Notification& n) {
     const std::string title =
         cut(std::string(severity_emoji(severity)) + " " + digest_title(n), Limits::title, kMeasure);
     auto parts = digest_parts(n);
-    embed = embed_json(title, footer, parts, severity, span(n).second);
+    embed = embed_json(title, footer, parts, notification_colour(n, severity), span(n).second);
   } else {
     const GroupEntry& g = n.groups.front();
-    const std::string full_title = escape(title_line(g));
+    const std::string full_title = escape(title_line(n, g));
     const std::string title = cut(full_title, Limits::title, kMeasure);
     auto parts = event_parts(n, g, title != full_title);
-    embed = embed_json(title, footer, parts, g.event.severity, last_seen(g));
+    embed = embed_json(title, footer, parts, notification_colour(n, g.event->severity), last_seen(g));
   }
   return {{"embeds", json::array({std::move(embed)})}, {"allowed_mentions", {{"parse", json::array()}}}};
 }

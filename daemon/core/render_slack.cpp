@@ -91,7 +91,7 @@ std::string field(std::string_view name, std::string escaped_value) {
 }
 
 void add_fields(json& blocks, const Notification& n, const GroupEntry& g) {
-  const Event& e = g.event;
+  const Event& e = *g.event;
   const std::string request = request_line(e.request);
   const std::string raw = raw_target(e.request);
   const std::string fields[] = {
@@ -114,12 +114,13 @@ std::string seen_text(const GroupEntry& g) {
 }
 
 json event_blocks(const Notification& n, const GroupEntry& g, std::string& fallback) {
-  const Event& e = g.event;
-  const std::string full_header = plain(title_line(g));
+  const Event& e = *g.event;
+  const std::string full_header = plain(title_line(n, g));
   const std::string header = cut(full_header, Limits::header, kMeasure);
   json blocks = json::array({header_block(header)});
 
   std::vector<Section> body;
+  if (const std::string state = state_line(n, g); !state.empty()) body.push_back({"*", state, "*", 8});
   if (header != full_header) body.push_back({"", escape(e.message), "", 32});
   body.push_back({"", escape(e.detail), "", 32});
   if (const std::string x = exception_line(e.exception); x != e.detail) body.push_back({"", escape(x), "", 32});
@@ -132,7 +133,7 @@ json event_blocks(const Notification& n, const GroupEntry& g, std::string& fallb
   add_section(blocks, titled_code("Tags", key_value_lines(e.tags)));
   add_context(blocks, {e.host.empty() ? std::string() : "host " + escape(e.host), seen_text(g),
                        escape(footer_text(n))});
-  fallback = escape(headline(e));
+  fallback = escape(n.kind == NotificationKind::resolved ? "Resolved: " + headline(e) : headline(e));
   return blocks;
 }
 
@@ -144,7 +145,8 @@ json digest_blocks(const Notification& n, std::string& fallback) {
   std::vector<std::string> lines;
   lines.reserve(sorted.size());
   for (const GroupEntry* g : sorted) {
-    lines.push_back("*" + std::to_string(g->count) + "\xC3\x97* " + escape(digest_line(*g)));
+    const std::string count = g->count == 0 ? "resolved" : std::to_string(g->count) + "\xC3\x97";
+    lines.push_back("*" + count + "* " + escape(digest_line(*g)));
   }
   add_section(blocks, fit_lines(lines, Limits::section_text, kMeasure,
                                 [&](std::size_t shown) { return more_text(n, sorted, shown); }));

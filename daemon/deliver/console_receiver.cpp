@@ -10,7 +10,8 @@ namespace erralert::deliver {
 
 ConsoleReceiver::ConsoleReceiver(std::string name, std::FILE* out, core::Metrics& metrics)
     : name_(std::move(name)), out_(out) {
-  for (auto kind : {core::NotificationKind::first, core::NotificationKind::summary, core::NotificationKind::digest}) {
+  for (auto kind : {core::NotificationKind::first, core::NotificationKind::summary, core::NotificationKind::digest,
+                    core::NotificationKind::resolved}) {
     sent_[static_cast<std::size_t>(kind)] =
         &metrics.counter("notifications_sent_total", {{"receiver", name_}, {"kind", std::string(core::to_string(kind))}});
   }

@@ -2,7 +2,6 @@
 // RetrySchedule; dead letters and a disabled state for what the platform refuses for good.
 #include "erralert/deliver/http_receiver.hpp"
 
-#include <deque>
 #include <random>
 #include <utility>
 
@@ -13,6 +12,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "erralert/core/notification_json.hpp"
+#include "erralert/core/outbox.hpp"
 #include "erralert/core/retry_schedule.hpp"
 #include "erralert/core/timefmt.hpp"
 #include "erralert/net/https_client.hpp"
@@ -32,10 +33,6 @@ std::vector<core::Window> windows_of(const std::vector<config::RateWindow>& rate
   return windows;
 }
 
-core::Attempt attempt_of(const store::SpoolEntry& e) {
-  return {e.created_ms, e.attempts, e.next_attempt_ms};
-}
-
 core::Decision decide(core::Platform platform, const net::ClientResult& r) {
   switch (r.error) {
     case net::ClientErrorKind::none: break;
@@ -53,9 +50,11 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   State(const config::Receiver& cfg, const ReceiverContext& ctx, std::unique_ptr<PlatformAdapter> p)
       : name(cfg.name),
         storage_dir(ctx.storage_dir),
+        max_delay(cfg.max_delay),
         clock(*ctx.clock),
         metrics(*ctx.metrics),
         platform(std::move(p)),
+        outbox({platform->digest_groups()}),
         schedule(windows_of(cfg.rate_limit), {cfg.retry_initial, cfg.retry_max, cfg.retry_for}),
         client(ctx.executor, cfg.url, cfg.ca_file, cfg.timeout),
         wake(ctx.executor),
@@ -64,13 +63,16 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
         dead(metrics.counter("notifications_dead_total", {{"receiver", name}})),
         delivery_seconds(metrics.histogram("delivery_seconds", {{"receiver", name}}, core::kDeliveryBuckets)) {}
 
+  using Item = core::Outbox::Item;
+
   const std::string name;
   const std::string storage_dir;
+  const milliseconds max_delay;
   const core::Clock& clock;
   core::Metrics& metrics;
   std::unique_ptr<PlatformAdapter> platform;
   std::optional<store::Spool> spool;  // nullopt when storage.dir refused the spool directory
-  std::deque<store::SpoolEntry> queue;
+  core::Outbox outbox;
   core::RetrySchedule schedule;
   net::HttpsClient client;
   asio::steady_timer wake;
@@ -86,15 +88,61 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   bool failing = false;     // in a run of failures (logged once at its start)
   bool spool_failing = false;
 
+  static store::SpoolEntry entry_of(const Item& item) {
+    store::SpoolEntry e;
+    e.id = item.store_id;
+    e.persisted = item.stored;
+    e.kind = std::string(item.kind());
+    e.count = item.count();
+    if (item.notification) {
+      e.route = item.notification->route;
+      e.notification = core::notification_to_json(*item.notification);
+    } else {
+      e.route = item.rendered_route;
+      e.body = item.rendered;
+    }
+    e.created_ms = item.attempt.created_ms;
+    e.attempts = item.attempt.failures;
+    e.next_attempt_ms = item.attempt.next_attempt_ms;
+    return e;
+  }
+
+  /// The outbox item a spool file holds; nullopt when its notification does not read back.
+  static std::optional<Item> item_of(store::SpoolEntry e) {
+    Item item;
+    if (!e.notification.is_null()) {
+      item.notification = core::notification_from_json(e.notification);
+      if (!item.notification) return std::nullopt;
+    } else {
+      item.rendered = std::move(e.body);
+      item.rendered_kind = std::move(e.kind);
+      item.rendered_route = std::move(e.route);
+      item.rendered_count = e.count;
+    }
+    item.attempt = {e.created_ms, e.attempts, e.next_attempt_ms};
+    item.store_id = std::move(e.id);
+    item.stored = e.persisted;
+    return item;
+  }
+
   void start_spool() {
     try {
       spool.emplace(store::spool_dir_for(storage_dir, name));
       std::vector<std::string> set_aside;
-      for (auto& e : spool->load(&set_aside)) queue.push_back(std::move(e));
+      for (auto& e : spool->load(&set_aside)) {
+        const std::string id = e.id;
+        store::SpoolEntry copy = e;
+        if (auto item = item_of(std::move(e))) {
+          outbox.restore(std::move(*item));
+        } else {
+          spool->set_aside(copy);
+          set_aside.push_back(id);
+        }
+      }
       for (const auto& file : set_aside) {
         spdlog::warn("receiver {}: spool file {} holds no notification; kept as {}.bad", name, file, file);
       }
-      if (!queue.empty()) spdlog::info("receiver {}: {} notifications from the spool", name, queue.size());
+      if (!outbox.empty()) spdlog::info("receiver {}: {} notifications from the spool", name, outbox.size());
     } catch (const std::exception& e) {
       // filesystem_error::what() names only storage paths, never the receiver URL.
       note_spool_error(e.what());
@@ -108,55 +156,76 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
     spool_failing = true;
   }
 
-  void accept(core::Notification n) {
-    store::SpoolEntry e;
-    e.kind = std::string(core::to_string(n.kind));
-    e.route = n.route;
-    e.count = n.total_count();
-    e.body = platform->render(n).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    e.created_ms = clock.now_ms();
-    if (spool) {
-      std::string error;
-      e = spool->add(std::move(e), &error);
-      if (!e.persisted) {
-        note_spool_error(error);
-      } else if (spool_failing) {
-        spool_failing = false;
-        spdlog::info("receiver {}: spool writable again", name);
-      }
+  /// Writes `item` to the spool: over its file when it has one, else as a new file.
+  void persist(Item& item) {
+    if (!spool) return;
+    if (item.stored) {
+      spool->update(entry_of(item));
+      return;
     }
-    queue.push_back(std::move(e));
+    std::string error;
+    const store::SpoolEntry e = spool->add(entry_of(item), &error);
+    item.store_id = e.id;
+    item.stored = e.persisted;
+    if (!e.persisted) {
+      note_spool_error(error);
+    } else if (spool_failing) {
+      spool_failing = false;
+      spdlog::info("receiver {}: spool writable again", name);
+    }
+  }
+
+  void accept(core::Notification n) {
+    persist(outbox.push(std::move(n), clock.now_ms()));
     if (!sending) wake.cancel();  // the loop may be idle or waiting for a later head
   }
 
-  void forget(const store::SpoolEntry& e) {
-    if (spool && e.persisted) spool->remove(e);
+  void forget(const Item& item) {
+    if (spool && item.stored) spool->remove(entry_of(item));
   }
 
-  void dead_letter(const store::SpoolEntry& e, const std::string& reason) {
-    nlohmann::json body = nlohmann::json::parse(e.body, nullptr, false);
+  /// Folds what would wait past max_delay into one digest: the digest is spooled before the
+  /// notifications it replaces are removed, so a crash in between delivers some twice rather
+  /// than none.
+  void fold(std::int64_t due) {
+    auto folded = outbox.fold_if_late(due, max_delay);
+    if (folded.empty()) return;
+    Item& digest = *outbox.last_digest();
+    persist(digest);
+    for (const auto& item : folded) forget(item);
+    spdlog::info("receiver {}: {} waiting notifications folded into one digest of {} events", name, folded.size(),
+                 digest.count());
+  }
+
+  std::string body_of(const Item& item) const {
+    if (!item.notification) return item.rendered;
+    return platform->render(*item.notification).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
+  void dead_letter(const Item& item, const std::string& reason) {
+    const std::string text = body_of(item);
+    nlohmann::json body = nlohmann::json::parse(text, nullptr, false);
     nlohmann::json record = {{"receiver", name},
-                             {"kind", e.kind},
-                             {"route", e.route},
-                             {"count", e.count},
-                             {"created", core::format_rfc3339(e.created_ms)},
+                             {"kind", item.kind()},
+                             {"route", item.notification ? item.notification->route : item.rendered_route},
+                             {"count", item.count()},
+                             {"created", core::format_rfc3339(item.attempt.created_ms)},
                              {"dead_at", core::format_rfc3339(clock.now_ms())},
                              {"reason", reason},
-                             {"body", body.is_discarded() ? nlohmann::json(e.body) : body}};
+                             {"body", body.is_discarded() ? nlohmann::json(text) : body}};
     std::string error;
     if (!store::append_dead_letter(storage_dir, record, &error)) {
       spdlog::error("receiver {}: cannot write dead-letter.jsonl ({}); the notification is lost", name, error);
     }
     ++dead;
-    spdlog::error("receiver {}: {} notification refused for good: {}", name, e.kind, reason);
-    forget(e);
+    spdlog::error("receiver {}: {} notification refused for good: {}", name, item.kind(), reason);
+    forget(item);
   }
 
   void apply(const core::Decision& d, std::optional<milliseconds> bucket_wait, std::int64_t now) {
-    store::SpoolEntry& head = queue.front();
-    core::Attempt a = attempt_of(head);
+    Item& head = outbox.front();
     std::string reason;
-    const auto step = schedule.after(a, d, bucket_wait, now,
+    const auto step = schedule.after(head.attempt, d, bucket_wait, now,
                                      std::uniform_real_distribution<double>(0.0, 1.0)(rng), &reason);
     if (d.verdict != core::Verdict::delivered) {
       ++metrics.counter("notifications_failed_total", {{"receiver", name}, {"reason", d.reason}});
@@ -164,32 +233,31 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
     }
     switch (step) {
       case core::RetrySchedule::Step::done:
-        ++metrics.counter("notifications_sent_total", {{"receiver", name}, {"kind", head.kind}});
-        delivery_seconds.observe(static_cast<double>(std::max<std::int64_t>(now - head.created_ms, 0)) / 1000.0);
+        ++metrics.counter("notifications_sent_total", {{"receiver", name}, {"kind", std::string(head.kind())}});
+        delivery_seconds.observe(static_cast<double>(std::max<std::int64_t>(now - head.attempt.created_ms, 0)) / 1000.0);
         if (failing) spdlog::info("receiver {}: delivering again", name);
         failing = false;
         forget(head);
-        queue.pop_front();
+        outbox.pop_front();
         return;
       case core::RetrySchedule::Step::again: {
-        head.attempts = a.failures;
-        head.next_attempt_ms = a.next_attempt_ms;
-        if (spool && head.persisted) spool->update(head);
+        outbox.set_in_flight(false);  // it waits again, and takes what its group adds
+        persist(head);
         const auto log_level = failing ? spdlog::level::debug : spdlog::level::warn;
-        spdlog::log(log_level, "receiver {}: {}; next try in {} ms", name, d.detail, a.next_attempt_ms - now);
+        spdlog::log(log_level, "receiver {}: {}; next try in {} ms", name, d.detail, head.attempt.next_attempt_ms - now);
         failing = true;
         return;
       }
       case core::RetrySchedule::Step::dead:
         dead_letter(head, reason);
-        queue.pop_front();
+        outbox.pop_front();
         return;
       case core::RetrySchedule::Step::disable:
         dead_letter(head, reason);
-        queue.pop_front();
+        outbox.pop_front();
         disabled = reason;
         spdlog::error("receiver {}: disabled until reload ({}); {} notifications stay in the spool", name,
-                      reason, queue.size());
+                      reason, outbox.size());
         return;
     }
   }
@@ -211,18 +279,20 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
       spdlog::error("receiver {}: {}; nothing will be sent until reload", name, *why);
     }
     while (!stopped) {
-      if (queue.empty() || !disabled.empty()) {
+      if (outbox.empty() || !disabled.empty()) {
         co_await sleep_until(INT64_MAX);
         continue;
       }
       const std::int64_t now = clock.now_ms();
-      if (const std::int64_t due = schedule.due(attempt_of(queue.front()), now); due > now) {
+      fold(schedule.due(outbox.front().attempt, now));
+      if (const std::int64_t due = schedule.due(outbox.front().attempt, now); due > now) {
         co_await sleep_until(due);
         continue;
       }
       schedule.sent(now);
       sending = true;
-      const net::ClientResult r = co_await client.post(queue.front().body, "application/json",
+      outbox.set_in_flight(true);
+      const net::ClientResult r = co_await client.post(body_of(outbox.front()), "application/json",
                                                        platform->extra_query());
       sending = false;
       if (stopped) break;  // what was in flight stays in the spool for the next run
@@ -255,12 +325,15 @@ const std::string& HttpReceiver::name() const { return state_->name; }
 
 void HttpReceiver::deliver(core::Notification n) { state_->accept(std::move(n)); }
 
-std::size_t HttpReceiver::queue_depth() const { return state_->queue.size(); }
+std::size_t HttpReceiver::queue_depth() const { return state_->outbox.size(); }
 
-std::string HttpReceiver::state() const {
-  if (!state_->disabled.empty()) return "disabled: " + state_->disabled;
-  return "ready";
+std::uint64_t HttpReceiver::backlog_events() const { return state_->outbox.events(); }
+
+ReceiverState HttpReceiver::state() const {
+  return state_->disabled.empty() ? ReceiverState::ready : ReceiverState::disabled;
 }
+
+std::string HttpReceiver::state_reason() const { return state_->disabled; }
 
 std::string HttpReceiver::last_error() const { return state_->last_error; }
 
@@ -270,11 +343,11 @@ asio::awaitable<void> HttpReceiver::drain(std::chrono::steady_clock::time_point 
   auto s = state_;
   // Woken by each answer the delivery loop applies, or by the deadline. A receiver that is
   // failing does not hold up the stop: its backlog waits in the spool.
-  while (!s->queue.empty() && s->disabled.empty() && !s->failing && std::chrono::steady_clock::now() < deadline) {
+  while (!s->outbox.empty() && s->disabled.empty() && !s->failing && std::chrono::steady_clock::now() < deadline) {
     co_await s->progress.wait_until(deadline);
   }
-  if (!s->queue.empty()) {
-    spdlog::info("receiver {}: {} notifications stay in the spool for the next start", s->name, s->queue.size());
+  if (!s->outbox.empty()) {
+    spdlog::info("receiver {}: {} notifications stay in the spool for the next start", s->name, s->outbox.size());
   }
   s->stopped = true;
   s->wake.cancel();

@@ -8,6 +8,8 @@
 
 namespace erralert::deliver {
 
+std::string_view to_string(ReceiverState s) { return s == ReceiverState::ready ? "ready" : "disabled"; }
+
 std::unique_ptr<Receiver> make_receiver(const config::Receiver& cfg, const ReceiverContext& ctx) {
   if (cfg.type == "console") return std::make_unique<ConsoleReceiver>(cfg.name, ctx.console, *ctx.metrics);
   if (cfg.type == "discord") return std::make_unique<HttpReceiver>(cfg, ctx, make_discord_platform());

@@ -88,23 +88,37 @@ bool write_all(const std::string& path, const std::string& data, int flags, std:
 }  // namespace
 
 std::string encode_spool_entry(const SpoolEntry& e) {
-  const nlohmann::json j = {{"kind", e.kind},         {"route", e.route},
-                            {"count", e.count},       {"body", e.body},
-                            {"created_ms", e.created_ms}, {"attempts", e.attempts},
-                            {"next_attempt_ms", e.next_attempt_ms}};
+  nlohmann::json j = {{"kind", e.kind},
+                      {"route", e.route},
+                      {"count", e.count},
+                      {"created_ms", e.created_ms},
+                      {"attempts", e.attempts},
+                      {"next_attempt_ms", e.next_attempt_ms}};
+  if (e.notification.is_null()) {
+    j["body"] = e.body;
+  } else {
+    j["notification"] = e.notification;
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::optional<SpoolEntry> decode_spool_entry(std::string_view text, std::string id) {
   const auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (!j.is_object()) return std::nullopt;  // a parse error is "discarded", not an object
+  const auto notification = j.find("notification");
   const auto body = j.find("body");
-  if (body == j.end() || !body->is_string()) return std::nullopt;
   SpoolEntry e;
+  if (notification != j.end()) {
+    if (!notification->is_object()) return std::nullopt;
+    e.notification = *notification;
+  } else if (body != j.end() && body->is_string()) {
+    e.body = body->get<std::string>();
+  } else {
+    return std::nullopt;
+  }
   e.id = std::move(id);
   e.kind = "first";
   e.count = 1;
-  e.body = body->get<std::string>();
   if (!read_field(j, "kind", e.kind) || !read_field(j, "route", e.route) || !read_field(j, "count", e.count) ||
       !read_field(j, "created_ms", e.created_ms) || !read_field(j, "attempts", e.attempts) ||
       !read_field(j, "next_attempt_ms", e.next_attempt_ms)) {
@@ -193,6 +207,12 @@ SpoolEntry Spool::add(SpoolEntry e, std::string* error) {
 
 void Spool::update(const SpoolEntry& e) {
   if (e.persisted) write(e, nullptr);
+}
+
+void Spool::set_aside(const SpoolEntry& e) {
+  if (!e.persisted) return;
+  const std::string path = dir_ + "/" + e.id;
+  if (::rename(path.c_str(), (path + ".bad").c_str()) == 0 && size_ > 0) --size_;
 }
 
 void Spool::remove(const SpoolEntry& e) {

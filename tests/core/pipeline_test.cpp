@@ -1,4 +1,4 @@
-// Pipeline: silence, route (order, continue, unrouted), redact and group, from a parsed config.
+// Pipeline: silence, route (order, continue, unrouted), redact and fingerprint, from a parsed config.
 #include "erralert/core/pipeline.hpp"
 
 #include <gtest/gtest.h>
@@ -28,16 +28,18 @@ receivers:
   - {name: b, type: console}
 )";
 
-TEST(Pipeline, WithoutRoutesEveryReceiverGetsAFirstNotification) {
+const SilenceSet kNoSilences;
+
+TEST(Pipeline, WithoutRoutesEveryReceiverGetsTheEventOnceShared) {
   Pipeline p(config_of(kReceivers));
-  auto out = p.process(event("api", 502), 5000);
-  EXPECT_EQ(out.fate, Pipeline::Fate::notified);
-  ASSERT_EQ(out.notifications.size(), 2u);
-  EXPECT_EQ(out.notifications[0].receiver, "a");
-  EXPECT_EQ(out.notifications[1].receiver, "b");
-  EXPECT_EQ(out.notifications[0].kind, NotificationKind::first);
-  EXPECT_EQ(out.notifications[0].total_count(), 1u);
-  EXPECT_EQ(out.notifications[0].groups[0].fingerprint, out.notifications[1].groups[0].fingerprint);
+  auto out = p.process(event("api", 502), kNoSilences, 5000);
+  EXPECT_EQ(out.fate, Pipeline::Fate::routed);
+  ASSERT_EQ(out.deliveries.size(), 2u);
+  EXPECT_EQ(out.deliveries[0].receiver, "a");
+  EXPECT_EQ(out.deliveries[1].receiver, "b");
+  EXPECT_EQ(out.deliveries[0].fingerprint, out.deliveries[1].fingerprint);
+  EXPECT_EQ(out.deliveries[0].event, out.deliveries[1].event) << "one redacted event, shared, not copied";
+  EXPECT_EQ(out.deliveries[0].event->service, "api");
 }
 
 TEST(Pipeline, FirstMatchingRouteWinsUnlessItContinues) {
@@ -47,18 +49,18 @@ routes:
   - {name: fivexx, match: {status: 5xx}, receivers: [b]}
   - {name: rest, receivers: [a]}
 )"));
-  auto both = p.process(event("pay-api", 502), 0);
-  ASSERT_EQ(both.notifications.size(), 2u);
-  EXPECT_EQ(both.notifications[0].route, "pay");
-  EXPECT_EQ(both.notifications[1].route, "fivexx");
+  auto both = p.process(event("pay-api", 502), kNoSilences, 0);
+  ASSERT_EQ(both.deliveries.size(), 2u);
+  EXPECT_EQ(both.deliveries[0].route->name, "pay");
+  EXPECT_EQ(both.deliveries[1].route->name, "fivexx");
 
-  auto one = p.process(event("search", 503), 0);
-  ASSERT_EQ(one.notifications.size(), 1u);
-  EXPECT_EQ(one.notifications[0].route, "fivexx");
+  auto one = p.process(event("search", 503), kNoSilences, 0);
+  ASSERT_EQ(one.deliveries.size(), 1u);
+  EXPECT_EQ(one.deliveries[0].route->name, "fivexx");
 
-  auto rest = p.process(event("search", 404), 0);
-  ASSERT_EQ(rest.notifications.size(), 1u);
-  EXPECT_EQ(rest.notifications[0].route, "rest");
+  auto rest = p.process(event("search", 404), kNoSilences, 0);
+  ASSERT_EQ(rest.deliveries.size(), 1u);
+  EXPECT_EQ(rest.deliveries[0].route->name, "rest");
 }
 
 TEST(Pipeline, EventNoRouteMatchesIsUnrouted) {
@@ -66,19 +68,21 @@ TEST(Pipeline, EventNoRouteMatchesIsUnrouted) {
 routes:
   - {name: only-5xx, match: {status: 5xx}, receivers: [a]}
 )"));
-  auto out = p.process(event("api", 404), 0);
+  auto out = p.process(event("api", 404), kNoSilences, 0);
   EXPECT_EQ(out.fate, Pipeline::Fate::unrouted);
-  EXPECT_TRUE(out.notifications.empty());
+  EXPECT_TRUE(out.deliveries.empty());
 }
 
 TEST(Pipeline, SilenceAppliesUntilItsEnd) {
-  Pipeline p(config_of(kReceivers + R"(
+  const auto cfg = config_of(kReceivers + R"(
 silences:
   - {match: {service: legacy-batch}, until: "1970-01-01T00:00:10Z"}
-)"));
-  EXPECT_EQ(p.process(event("legacy-batch", 500), 9'999).fate, Pipeline::Fate::silenced);
-  EXPECT_EQ(p.process(event("legacy-batch", 500), 10'000).fate, Pipeline::Fate::notified);
-  EXPECT_EQ(p.process(event("other", 500), 0).fate, Pipeline::Fate::notified);
+)");
+  Pipeline p(cfg);
+  const SilenceSet silences(cfg.silences);
+  EXPECT_EQ(p.process(event("legacy-batch", 500), silences, 9'999).fate, Pipeline::Fate::silenced);
+  EXPECT_EQ(p.process(event("legacy-batch", 500), silences, 10'000).fate, Pipeline::Fate::routed);
+  EXPECT_EQ(p.process(event("other", 500), silences, 0).fate, Pipeline::Fate::routed);
 }
 
 TEST(Pipeline, RoutesSeeTheEventReceiversOnlyItsRedactedForm) {
@@ -93,9 +97,9 @@ redact:
   e.request.params = {{"card_no", "4111111111111111"}, {"password", "hunter2"}, {"user", "kim"}};
   e.request.headers = {{"Authorization", "Bearer abc.def"}};
   e.message = "resident number 900101-1234567 rejected";
-  auto out = p.process(std::move(e), 0);
-  ASSERT_EQ(out.notifications.size(), 1u) << "the route matched the value before redaction";
-  const Event& sent = out.notifications[0].groups[0].event;
+  auto out = p.process(std::move(e), kNoSilences, 0);
+  ASSERT_EQ(out.deliveries.size(), 1u) << "the route matched the value before redaction";
+  const Event& sent = *out.deliveries[0].event;
   EXPECT_EQ(sent.request.params["card_no"], "[redacted]");
   EXPECT_EQ(sent.request.params["password"], "[redacted]");
   EXPECT_EQ(sent.request.params["user"], "kim");
@@ -110,9 +114,9 @@ routes:
 )"));
   Event x = event("api", 500), y = event("api", 502), z = event("api", 500);
   z.code = "E2";
-  const auto fx = p.process(x, 0).notifications[0].groups[0].fingerprint;
-  const auto fy = p.process(y, 0).notifications[0].groups[0].fingerprint;
-  const auto fz = p.process(z, 0).notifications[0].groups[0].fingerprint;
+  const auto fx = p.process(x, kNoSilences, 0).deliveries[0].fingerprint;
+  const auto fy = p.process(y, kNoSilences, 0).deliveries[0].fingerprint;
+  const auto fz = p.process(z, kNoSilences, 0).deliveries[0].fingerprint;
   EXPECT_EQ(fx, fy) << "status is not in group_by";
   EXPECT_NE(fx, fz);
 }

@@ -11,7 +11,7 @@ Notification one(Event e) {
   Notification n;
   n.receiver = "console";
   n.route = "default";
-  n.groups.push_back({"1f0c2d3e4f5a6b7c", 1, e.timestamp_ms, e.timestamp_ms, std::move(e)});
+  n.groups.push_back({"1f0c2d3e4f5a6b7c", 1, e.timestamp_ms, e.timestamp_ms, std::make_shared<const Event>(std::move(e))});
   return n;
 }
 

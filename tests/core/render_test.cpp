@@ -53,7 +53,9 @@ Notification single(NotificationKind kind, std::uint64_t count, std::int64_t las
   n.kind = kind;
   n.receiver = "ops-discord";
   n.route = "payments-5xx";
-  n.groups.push_back({"9f2c1a2b3c4d5e6f", count, kSeen, last_seen, std::move(e)});
+  n.groups.push_back({"9f2c1a2b3c4d5e6f", count, kSeen, last_seen, std::make_shared<const Event>(std::move(e))});
+  n.groups.back().total = count;
+  n.groups.back().window_ms = 5 * 60 * 1000;
   return n;
 }
 
@@ -77,9 +79,9 @@ Notification digest() {
   gateway.severity = Severity::critical;
   gateway.status = 503;
   gateway.message = "upstream unavailable";
-  n.groups.push_back({"1111aaaa2222bbbb", 40, kSeen, kSeen + 60000, auth});
-  n.groups.push_back({"9f2c1a2b3c4d5e6f", 523, kSeen, kSeen + 300000, seed_event()});
-  n.groups.push_back({"3333cccc4444dddd", 77, kSeen + 1000, kSeen + 200000, gateway});
+  n.groups.push_back({"1111aaaa2222bbbb", 40, kSeen, kSeen + 60000, std::make_shared<const Event>(auth)});
+  n.groups.push_back({"9f2c1a2b3c4d5e6f", 523, kSeen, kSeen + 300000, std::make_shared<const Event>(seed_event())});
+  n.groups.push_back({"3333cccc4444dddd", 77, kSeen + 1000, kSeen + 200000, std::make_shared<const Event>(gateway)});
   n.other_groups = 9;
   n.other_count = 120;
   return n;
@@ -160,7 +162,11 @@ TEST(RenderGolden, Digest) {
 
 TEST(RenderWebhook, ContractShape) {
   Notification n = single(NotificationKind::summary, 523, kSeen + 300000);
-  n.groups.front().event.extra = {{"unknown", 1}};
+  {
+    Event e = *n.groups.front().event;
+    e.extra = {{"unknown", 1}};
+    n.groups.front().event = std::make_shared<const Event>(std::move(e));
+  }
   const json body = render_webhook(n);
   EXPECT_EQ(body["kind"], "summary");
   EXPECT_EQ(body["receiver"], "ops-discord");
@@ -171,7 +177,7 @@ TEST(RenderWebhook, ContractShape) {
   EXPECT_EQ(g["count"], 523);
   EXPECT_EQ(g["first_seen"], "2026-11-22T04:49:46Z");
   EXPECT_EQ(g["last_seen"], "2026-11-22T04:54:46Z");
-  EXPECT_EQ(g["event"], to_json(n.groups.front().event));
+  EXPECT_EQ(g["event"], to_json(*n.groups.front().event));
   EXPECT_FALSE(g["event"].contains("unknown"));
   EXPECT_EQ(body["others"], (json{{"groups", 0}, {"count", 0}}));
 }
@@ -334,15 +340,21 @@ TEST(RenderLimits, EmptyAndWhitespaceOnlyText) {
   expect_within_limits(single(NotificationKind::first, 1, 0, e));
 }
 
-/// Sum of the "N×" counts in a digest's lines plus the "and N more events" line.
+/// Sum of the "N×" counts in a digest's lines plus the "+G more groups, N events" line.
 std::uint64_t counted_in(std::string_view text, std::string_view bold) {
   std::uint64_t total = 0;
   std::istringstream lines{std::string(text)};
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with(bold)) {
       total += std::stoull(line.substr(bold.size()));
-    } else if (line.starts_with("and ")) {
-      total += std::stoull(line.substr(4));
+    } else if (line.starts_with("+")) {
+      std::string digits;
+      for (char c : line.substr(line.find(", ") + 2)) {
+        if (c == ',') continue;
+        if (c < '0' || c > '9') break;
+        digits += c;
+      }
+      total += std::stoull(digits);
     }
   }
   return total;
@@ -355,14 +367,14 @@ TEST(RenderLimits, DigestOfManyGroupsAccountsForEveryEvent) {
   for (int i = 0; i < 500; ++i) {
     Event e = seed_event();
     e.message = std::to_string(i) + repeat(" 메시지", 100);
-    n.groups.push_back({"fp" + std::to_string(i), static_cast<std::uint64_t>(i + 1), kSeen, kSeen + i, e});
+    n.groups.push_back({"fp" + std::to_string(i), static_cast<std::uint64_t>(i + 1), kSeen, kSeen + i, std::make_shared<const Event>(e)});
   }
   n.other_groups = 7;
   n.other_count = 1000;
   expect_within_limits(n);
   const std::string description = render_discord(n)["embeds"][0]["description"];
   EXPECT_TRUE(description.starts_with("**500×** "));
-  EXPECT_NE(description.find(" more events in "), std::string::npos);
+  EXPECT_NE(description.find(" more groups, "), std::string::npos);
   EXPECT_EQ(counted_in(description, "**"), n.total_count());
   const std::string section = render_slack(n)["blocks"][1]["text"]["text"];
   EXPECT_EQ(counted_in(section, "*"), n.total_count());
@@ -374,7 +386,7 @@ TEST(RenderLimits, DigestWithoutListedGroups) {
   n.other_groups = 3;
   n.other_count = 10;
   expect_within_limits(n);
-  EXPECT_EQ(render_discord(n)["embeds"][0]["description"], "and 10 more events in 3 groups");
+  EXPECT_EQ(render_discord(n)["embeds"][0]["description"], "+3 more groups, 10 events");
 }
 
 }  // namespace

@@ -103,7 +103,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   Notification n;
-  n.kind = static_cast<erralert::core::NotificationKind>(in.ConsumeIntegralInRange(0, 2));
+  n.kind = static_cast<erralert::core::NotificationKind>(
+      in.ConsumeIntegralInRange<int>(0, erralert::core::kNotificationKinds - 1));
   n.route = text(in, 128);
   n.receiver = text(in, 64);
   for (int i = in.ConsumeIntegralInRange(1, 3); i > 0; --i) {
@@ -113,8 +114,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     redactor.redact(again);
     check(erralert::core::to_json(again) == erralert::core::to_json(e));
     const auto first = in.ConsumeIntegralInRange<std::int64_t>(0, 253402300799999);
-    n.groups.push_back({text(in, 32), in.ConsumeIntegral<std::uint32_t>(), first, first + in.ConsumeIntegral<std::uint16_t>(),
-                        std::move(e)});
+    auto& g = n.groups.emplace_back();
+    g.fingerprint = text(in, 32);
+    g.count = in.ConsumeIntegral<std::uint32_t>();
+    g.first_seen_ms = first;
+    g.last_seen_ms = first + in.ConsumeIntegral<std::uint16_t>();
+    g.event = std::make_shared<const Event>(std::move(e));
+    g.total = in.ConsumeIntegral<std::uint32_t>();
+    g.window_ms = in.ConsumeIntegral<std::uint32_t>();
+    if (in.ConsumeBool()) {
+      g.seen_before = in.ConsumeIntegral<std::uint32_t>();
+      g.seen_before_since_ms = in.ConsumeIntegralInRange<std::int64_t>(0, 253402300799999);
+    }
+    g.overflow = in.ConsumeBool();
   }
   if (in.ConsumeBool()) n.groups.resize(in.ConsumeIntegralInRange<std::size_t>(0, 1));
   n.other_groups = in.ConsumeIntegral<std::uint16_t>();

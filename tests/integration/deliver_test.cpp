@@ -227,8 +227,11 @@ TEST(Deliver, DeletedDiscordWebhookDeadLettersDisablesAndReloadReenables) {
   EXPECT_NE(http_get(d.port(), "/metrics").body.find(R"(erralert_notifications_dead_total{receiver="ops-discord"} 1)"),
             std::string::npos);
 
-  // While disabled, a new notification is kept (spooled), not sent.
-  ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  // While disabled, a new notification (a new error: a repeat is only counted) is kept
+  // (spooled), not sent.
+  std::string another = kSeedEvent;
+  another.replace(another.find("EXTERNAL_SERVER_ERROR"), std::string("EXTERNAL_SERVER_ERROR").size(), "UPSTREAM_TIMEOUT");
+  ASSERT_EQ(http_post(d.port(), "/v1/events", another).status, 202);
   ASSERT_TRUE(eventually([&] { return receiver_status(d, "ops-discord")["queue_depth"] == 1; }));
   EXPECT_EQ(discord.request_count(), 1u);
 
@@ -342,7 +345,15 @@ TEST(Deliver, ShutdownDeliversWhatIsQueuedBeforeExiting) {
   ASSERT_TRUE(hook.wait_for_requests(1));
   const auto stop = std::chrono::steady_clock::now();
   EXPECT_EQ(d.terminate(), 0) << d.stderr_text();
-  EXPECT_EQ(hook.request_count(), 5u);
+  // The first goes out at once; the four repeats are counted and, at the stop, sent as one
+  // summary rather than left in memory.
+  ASSERT_EQ(hook.request_count(), 2u);
+  std::uint64_t counted = 0;
+  for (const auto& r : hook.requests()) {
+    for (const auto& g : r.json["groups"]) counted += g["count"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(counted, 5u) << "every event counted once";
+  EXPECT_EQ(hook.requests()[1].json["kind"], "summary");
   // Drain follows the delivery loop's answers rather than a clock: no time beyond the work.
   EXPECT_LT(std::chrono::steady_clock::now() - stop, 5s);
   EXPECT_EQ(d.stderr_text().find("stay in the spool"), std::string::npos) << d.stderr_text();

@@ -15,7 +15,9 @@
 namespace erralert::testing {
 namespace {
 
-const std::string kConsole = "receivers:\n  - {name: console, type: console}\n";
+// Console receivers with a short dedup window, so repeats come back as summaries within the
+// test's time; lines are counted by their count= fields (every event counted once).
+const std::string kConsole = "receivers:\n  - {name: console, type: console}\ndefaults: {dedup: {window: 100ms}}\n";
 const std::string kEvent = R"({"service":"payment-api","message":"open AI 연동 오류 : /embeddings","status":502,)"
                            R"("code":"FEP-SEC-01001","request":{"method":"POST","path":"/v1/users/48213/embeddings"}})";
 
@@ -60,7 +62,7 @@ TEST_F(Ingest, PipelinedAndChunkedRequestsInOneWriteAreEachAnswered) {
   for (std::size_t at = 0; (at = x.received.find("HTTP/1.1 202", at)) != std::string::npos; ++at) ++accepted;
   EXPECT_EQ(accepted, 3u) << x.received << "\n---\n" << d.stderr_text();
   EXPECT_NE(x.received.find("HTTP/1.1 400"), std::string::npos) << x.received;
-  EXPECT_TRUE(d.wait_for_stdout_lines(3));
+  EXPECT_TRUE(d.wait_for_console_count(3)) << d.console_count();
 }
 
 TEST_F(Ingest, MalformedJsonIs400SayingWhere) {
@@ -112,7 +114,7 @@ TEST_F(Ingest, BatchWithOneBadEventAcceptsTheRest) {
   EXPECT_EQ(j["rejected"][0]["index"], 1);
   EXPECT_EQ(j["rejected"][0]["errors"][0]["field"], "status");
   EXPECT_EQ(j["rejected"][0]["errors"][0]["value"], "999");
-  EXPECT_TRUE(d.wait_for_stdout_lines(2));
+  EXPECT_TRUE(d.wait_for_console_count(2)) << d.console_count();
 }
 
 TEST_F(Ingest, FiveHundredNdjsonLines) {
@@ -123,8 +125,9 @@ TEST_F(Ingest, FiveHundredNdjsonLines) {
   auto r = http_post(d.port(), "/v1/events", body, "application/x-ndjson");
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(r.json()["accepted"], 500);
-  ASSERT_TRUE(d.wait_for_stdout_lines(500));
-  EXPECT_NE(d.stdout_lines().at(499).find("line 499"), std::string::npos);
+  ASSERT_TRUE(d.wait_for_console_count(500)) << d.console_count();
+  EXPECT_EQ(d.console_count(), 500u);
+  EXPECT_NE(d.stdout_lines().back().find("line 499"), std::string::npos) << "a summary shows the latest event";
 }
 
 TEST_F(Ingest, SeedErrorBodiesGoInUnchanged) {
@@ -188,12 +191,12 @@ TEST_F(Ingest, RandomBytesOnEveryTransportLeaveItServing) {
   unix_stream_send(d.stream_socket(), kEvent + "\n");
   unix_dgram_send(d.dgram_socket(), kEvent);
   // Every valid event above must arrive, whatever came before it.
-  EXPECT_TRUE(d.wait_for_stdout_lines(3));
+  EXPECT_TRUE(d.wait_for_console_count(3)) << d.console_count();
 }
 
 TEST_F(Ingest, UnixStreamSkipsABadLineAndCountsIt) {
   unix_stream_send(d.stream_socket(), kEvent + "\n{not json}\n" + R"({"service":"a"})" + "\n" + kEvent + "\n");
-  ASSERT_TRUE(d.wait_for_stdout_lines(2));
+  ASSERT_TRUE(d.wait_for_console_count(2));
   const auto metrics = http_get(d.port(), "/metrics").body;
   EXPECT_NE(metrics.find("erralert_events_received_total{transport=\"unix\"} 4"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("erralert_events_rejected_total{reason=\"invalid\"} 2"), std::string::npos) << metrics;
@@ -203,7 +206,7 @@ TEST_F(Ingest, UnixStreamSkipsABadLineAndCountsIt) {
 TEST_F(Ingest, UnixDatagramTakesOneEventEach) {
   for (int i = 0; i < 10; ++i) unix_dgram_send(d.dgram_socket(), kEvent);
   unix_dgram_send(d.dgram_socket(), std::string(70 * 1024, '{'));
-  ASSERT_TRUE(d.wait_for_stdout_lines(10));
+  ASSERT_TRUE(d.wait_for_console_count(10)) << d.console_count();
   ASSERT_TRUE(d.wait_for_stderr("over limits.max_event_bytes"));
 }
 
@@ -220,7 +223,7 @@ TEST_F(Ingest, SigtermFinishesQueuedWorkRemovesSocketsAndExitsZero) {
   for (int i = 0; i < 200; ++i) body += kEvent + "\n";
   ASSERT_EQ(http_post(d.port(), "/v1/events", body, "application/x-ndjson").status, 202);
   EXPECT_EQ(d.terminate(), 0) << d.stderr_text();
-  EXPECT_EQ(d.stdout_lines().size(), 200u);
+  EXPECT_EQ(d.console_count(), 200u) << "the stop sends what the groups counted";
   EXPECT_FALSE(std::filesystem::exists(d.stream_socket()));
   EXPECT_FALSE(std::filesystem::exists(d.dgram_socket()));
 }

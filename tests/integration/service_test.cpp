@@ -23,7 +23,9 @@
 namespace erralert::testing {
 namespace {
 
-const std::string kConsole = "receivers:\n  - {name: console, type: console}\n";
+// Console receivers with a short dedup window, so repeats come back as summaries within the
+// test's time; lines are counted by their count= fields (every event counted once).
+const std::string kConsole = "receivers:\n  - {name: console, type: console}\ndefaults: {dedup: {window: 100ms}}\n";
 const std::string kEvent = R"({"service":"payment-api","message":"upstream 502","status":502})";
 
 /// What systemd listens on for a Type=notify service: states arrive as datagrams.
@@ -147,7 +149,7 @@ TEST(Service, ServesThePassedSocketsAndWhatWaitedInThemWhileNoDaemonRan) {
     EXPECT_EQ(http_post(port, "/v1/events", kEvent).status, 202);
     unix_stream_send(dir.file("ingest.sock"), kEvent + "\n");
     unix_dgram_send(dir.file("ingest.dgram"), kEvent);
-    ASSERT_TRUE(d.wait_for_stdout_lines(3));
+    ASSERT_TRUE(d.wait_for_console_count(3)) << d.console_count();
     EXPECT_FALSE(std::filesystem::exists(d.stream_socket())) << "the config's own socket is not bound";
     EXPECT_EQ(d.terminate(), 0);
   }
@@ -166,7 +168,7 @@ TEST(Service, ServesThePassedSocketsAndWhatWaitedInThemWhileNoDaemonRan) {
   ASSERT_EQ(::send(client.get(), request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
 
   DaemonProcess next(kConsole, activated);
-  ASSERT_TRUE(next.wait_for_stdout_lines(2)) << next.stderr_text();
+  ASSERT_TRUE(next.wait_for_console_count(2)) << next.stderr_text();
   bound_receives(client.get(), std::chrono::seconds(10));
   char buf[256];
   const ssize_t n = ::recv(client.get(), buf, sizeof buf, 0);

@@ -237,6 +237,30 @@ bool DaemonProcess::wait_for_stdout_lines(std::size_t n, std::chrono::millisecon
                     timeout);
 }
 
+namespace {
+
+/// The sum of the `count=` fields of the complete lines in `out`.
+std::uint64_t counted(const std::string& out) {
+  std::uint64_t total = 0;
+  std::size_t start = 0;
+  for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1) {
+    const auto at = out.find(" count=", start);
+    if (at < end) total += std::stoull(out.substr(at + 7, end - at - 7));
+  }
+  return total;
+}
+
+}  // namespace
+
+std::uint64_t DaemonProcess::console_count() const {
+  std::lock_guard lock(mu_);
+  return counted(out_);
+}
+
+bool DaemonProcess::wait_for_console_count(std::uint64_t n, std::chrono::milliseconds timeout) {
+  return wait_until([&] { return counted(out_) >= n; }, timeout);
+}
+
 bool DaemonProcess::wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout) {
   return wait_until([&] { return err_.find(text) != std::string::npos; }, timeout);
 }

@@ -77,6 +77,11 @@ class DaemonProcess {
 
   /// Waits (at most `timeout`) until stdout holds at least `n` lines.
   bool wait_for_stdout_lines(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Events the console receiver's lines account for: the sum of their `count=` fields (the
+  /// count invariant, read off stdout).
+  std::uint64_t console_count() const;
+  /// Waits (at most `timeout`) until console_count() is at least `n`.
+  bool wait_for_console_count(std::uint64_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// Waits (at most `timeout`) until stderr contains `text`.
   bool wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::vector<std::string> stdout_lines() const;

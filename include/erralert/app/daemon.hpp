@@ -15,12 +15,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "erralert/app/dispatcher.hpp"
 #include "erralert/app/intake.hpp"
 #include "erralert/app/system_clock.hpp"
 #include "erralert/app/systemd.hpp"
 #include "erralert/config/config.hpp"
 #include "erralert/core/metrics.hpp"
-#include "erralert/core/pipeline.hpp"
+#include "erralert/core/silence.hpp"
 #include "erralert/deliver/receiver.hpp"
 #include "erralert/net/http_api.hpp"
 #include "erralert/net/http_server.hpp"
@@ -57,14 +58,12 @@ class Daemon final : public net::HttpApi {
   /// Warns of spool directories under `storage_dir` that no receiver reads any more.
   void warn_of_unclaimed_spools(const std::string& storage_dir) const;
   std::size_t spool_notifications() const;
-  boost::asio::awaitable<void> dispatch_loop();
   boost::asio::awaitable<void> handle_signals();
   /// Tells systemd every `interval` that the io thread still turns.
   boost::asio::awaitable<void> watchdog_loop(std::chrono::microseconds interval);
   boost::asio::awaitable<void> shutdown();
   /// Loads cfg_.source again and applies it; a file that fails to load changes nothing.
   net::ReloadReply apply_config_file();
-  void dispatch(core::Event e);
 
   config::Config cfg_;
   boost::asio::io_context io_{1};
@@ -73,15 +72,14 @@ class Daemon final : public net::HttpApi {
   std::string host_;
   std::chrono::steady_clock::time_point started_;
   Intake intake_;
-  std::unique_ptr<core::Pipeline> pipeline_;
-  std::map<std::string, std::unique_ptr<deliver::Receiver>, std::less<>> receivers_;
+  core::SilenceSet silences_;
+  ReceiverMap receivers_;
+  Dispatcher dispatcher_;
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<net::UnixStreamListener> unix_stream_;
   std::unique_ptr<net::UnixDgramListener> unix_dgram_;
   boost::asio::signal_set signals_;
   ServiceNotifier notifier_;
-  net::Signal dispatcher_done_;
-  bool dispatcher_running_ = false;
   bool shutting_down_ = false;
   int exit_code_ = kExitOk;
 };

@@ -52,11 +52,15 @@ struct Storage {
 
 struct Limits {
   std::size_t max_event_bytes = 65536;
+  std::size_t max_open_groups = 100000;       ///< past it, new errors fold into an overflow group
+  std::size_t max_group_bytes = 64u << 20;    ///< bytes of latest events the groups may hold
 };
 
 struct Dedup {
   Duration window{std::chrono::minutes(5)};
   std::uint32_t min_count = 1;
+  bool resolved = false;  ///< send a `resolved` notification when a notified group goes quiet
+  bool operator==(const Dedup&) const = default;
 };
 
 struct RateWindow {

@@ -18,7 +18,9 @@ class ConsoleReceiver final : public Receiver {
   void deliver(core::Notification n) override;
   void flush() override;
   std::size_t queue_depth() const override { return 0; }
-  std::string state() const override { return "ready"; }
+  std::uint64_t backlog_events() const override { return 0; }
+  ReceiverState state() const override { return ReceiverState::ready; }
+  std::string state_reason() const override { return {}; }
   std::string last_error() const override { return last_error_; }
   std::string spool_dir() const override { return {}; }
   boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) override;
@@ -26,7 +28,7 @@ class ConsoleReceiver final : public Receiver {
  private:
   std::string name_;
   std::FILE* out_;
-  std::array<std::uint64_t*, 3> sent_;  ///< notifications_sent_total by kind (first, summary, digest)
+  std::array<std::uint64_t*, core::kNotificationKinds> sent_;  ///< notifications_sent_total by kind
   std::string buffer_;
   std::string last_error_;
 };

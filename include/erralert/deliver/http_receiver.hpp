@@ -1,5 +1,7 @@
 // HttpReceiver: delivers one receiver's notifications over HTTPS, in order, from its spool,
-// paced, retried and dead-lettered as CONTRACT.md section 5 says.
+// paced, retried and dead-lettered as CONTRACT.md section 5 says. What waits sits in a
+// core::Outbox: a group's next notification merges into the waiting one, and what would wait
+// past max_delay folds into a digest. Notifications are rendered when they are sent.
 //
 //   auto r = std::make_unique<HttpReceiver>(cfg, ctx, make_discord_platform());
 //   r->deliver(std::move(n));   // spooled now, sent when the pacer allows
@@ -25,7 +27,9 @@ class HttpReceiver final : public Receiver {
   void deliver(core::Notification n) override;
   void flush() override {}
   std::size_t queue_depth() const override;
-  std::string state() const override;
+  std::uint64_t backlog_events() const override;
+  ReceiverState state() const override;
+  std::string state_reason() const override;
   std::string last_error() const override;
   std::string spool_dir() const override;
   boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) override;

@@ -23,6 +23,8 @@ class PlatformAdapter {
   virtual nlohmann::json render(const core::Notification& n) const = 0;
   /// Appended to the URL's query, e.g. Discord's "wait=true".
   virtual std::string_view extra_query() const { return {}; }
+  /// How many groups a digest lists by name before "+N more groups" (what a message shows well).
+  virtual std::size_t digest_groups() const { return 20; }
 };
 
 std::unique_ptr<PlatformAdapter> make_discord_platform();

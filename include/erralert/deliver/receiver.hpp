@@ -3,7 +3,8 @@
 //   std::unique_ptr<Receiver> r = make_receiver(cfg.receivers[0], ctx);
 //   r->deliver(std::move(notification));   // never blocks; the receiver queues and paces
 //
-// A new platform is one new Receiver in deliver/ and one line in make_receiver.
+// A new HTTP platform is one PlatformAdapter (deliver/platform.hpp) and its line in the
+// platform table.
 #pragma once
 
 #include <chrono>
@@ -22,20 +23,32 @@
 
 namespace erralert::deliver {
 
+enum class ReceiverState {
+  ready,     ///< delivering, or waiting to
+  disabled,  ///< refused for good by its platform, or unusable as configured: until reload
+};
+
+/// "ready", "disabled".
+std::string_view to_string(ReceiverState s);
+
 class Receiver {
  public:
   virtual ~Receiver() = default;
 
   /// The receiver's configured name: the only way it is ever named (its URL is a secret).
   virtual const std::string& name() const = 0;
-  /// Takes a notification; never blocks and never drops it.
+  /// Takes a notification; never blocks and never drops it. While one of the same group waits,
+  /// the receiver may merge the two.
   virtual void deliver(core::Notification n) = 0;
   /// Pushes out what deliver() buffered; called after each batch of events.
   virtual void flush() = 0;
   /// Notifications accepted and not yet delivered.
   virtual std::size_t queue_depth() const = 0;
-  /// "ready", or why not ("disabled: webhook deleted (404)"); never contains the URL.
-  virtual std::string state() const = 0;
+  /// Events those notifications account for.
+  virtual std::uint64_t backlog_events() const = 0;
+  virtual ReceiverState state() const = 0;
+  /// Why it is disabled ("webhook deleted (404)"), empty when ready; never contains the URL.
+  virtual std::string state_reason() const = 0;
   /// Last delivery error, URL-free; empty when none.
   virtual std::string last_error() const = 0;
   /// The directory its spool lives in; empty when it keeps none.

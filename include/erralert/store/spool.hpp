@@ -20,10 +20,13 @@ namespace erralert::store {
 
 struct SpoolEntry {
   std::string id;            ///< file name within the spool directory
-  std::string kind;          ///< first | summary | digest
+  std::string kind;          ///< first | summary | digest | resolved
   std::string route;
   std::uint64_t count = 0;   ///< events the notification accounts for
-  std::string body;          ///< the rendered request body
+  /// The notification itself (core::notification_to_json), rendered when it is sent; null in
+  /// files written by releases before grouping, which hold `body` instead.
+  nlohmann::json notification;
+  std::string body;          ///< the rendered request body (older files)
   std::int64_t created_ms = 0;
   unsigned attempts = 0;     ///< failed attempts so far
   std::int64_t next_attempt_ms = 0;
@@ -42,8 +45,11 @@ class Spool {
   /// Writes a new entry (atomically: temp file, then rename). On a write error the entry comes
   /// back with persisted = false and `error` says why.
   SpoolEntry add(SpoolEntry entry, std::string* error = nullptr);
-  /// Records attempts and next_attempt_ms, so a restart resumes the backoff.
+  /// Writes the entry again over its file: a merged notification, or attempts and
+  /// next_attempt_ms so a restart resumes the backoff.
   void update(const SpoolEntry& entry);
+  /// Renames the entry's file to *.bad: it holds nothing this release can deliver.
+  void set_aside(const SpoolEntry& entry);
   void remove(const SpoolEntry& entry);
   /// Notifications on disk now.
   std::size_t size() const { return size_; }
@@ -61,8 +67,9 @@ class Spool {
 std::string encode_spool_entry(const SpoolEntry& entry);
 
 /// The entry a spool file's text holds, named `id`; nullopt when the text is not one: not a
-/// JSON object, no string "body", or a field of the wrong type or out of its range. Absent
-/// fields take their defaults. Never throws: spool files outlive versions and disks fail.
+/// JSON object, neither an object "notification" nor a string "body", or a field of the wrong
+/// type or out of its range. Absent fields take their defaults. Never throws: spool files
+/// outlive versions and disks fail.
 std::optional<SpoolEntry> decode_spool_entry(std::string_view text, std::string id);
 
 /// Appends one JSON line to `storage_dir`/dead-letter.jsonl. Returns false (with `error`) when

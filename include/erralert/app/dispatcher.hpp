@@ -1,0 +1,86 @@
+// Dispatcher: takes events off the intake queue, runs them through the pipeline and the
+// aggregator, and hands the notifications to their receivers; owns the aggregator's timer.
+//
+//   Dispatcher d(ex, intake, metrics, clock, cfg, silences, receivers);
+//   co_spawn(ex, d.run(), detached);   // until intake.stop() and the queue is empty
+//   d.reconfigure(next_cfg);           // on reload: no open group lost, nothing sent again
+//
+// Single-threaded, on the io thread: the pipeline and aggregator are pure, time comes from the
+// injected clock, and the only timer is armed at Aggregator::next_due().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "erralert/app/intake.hpp"
+#include "erralert/config/config.hpp"
+#include "erralert/core/aggregator.hpp"
+#include "erralert/core/clock.hpp"
+#include "erralert/core/metrics.hpp"
+#include "erralert/core/pipeline.hpp"
+#include "erralert/core/silence.hpp"
+#include "erralert/deliver/receiver.hpp"
+#include "erralert/net/signal.hpp"
+
+namespace erralert::app {
+
+using ReceiverMap = std::map<std::string, std::unique_ptr<deliver::Receiver>, std::less<>>;
+
+class Dispatcher {
+ public:
+  Dispatcher(const boost::asio::any_io_executor& ex, Intake& intake, core::Metrics& metrics,
+             const core::Clock& clock, const config::Config& cfg, const core::SilenceSet& silences,
+             ReceiverMap& receivers);
+
+  /// The dispatch loop: until the intake is stopped and empty; then a summary of every count
+  /// still in memory goes to its receiver.
+  boost::asio::awaitable<void> run();
+  /// Resolves once run() has ended.
+  boost::asio::awaitable<void> done();
+
+  /// A reloaded config's routes and limits: groups of surviving routes go on under their new
+  /// settings, the others end with a summary of what they hold.
+  void reconfigure(const config::Config& cfg);
+
+  std::size_t open_groups() const { return aggregator_.open_groups(); }
+  /// Events counted in open groups that no notification accounts for yet.
+  std::uint64_t pending_events() const { return aggregator_.pending_events(); }
+
+ private:
+  void dispatch(core::Event e, std::int64_t now_ms);
+  /// Hands what the aggregator produced to the receivers and counts it.
+  void deliver(core::Aggregator::Step& step);
+  boost::asio::awaitable<void> tick_loop();
+  /// Moves the tick timer when the aggregator's next due time is earlier than it is set for.
+  void rearm();
+
+  Intake& intake_;
+  core::Metrics& metrics_;
+  const core::Clock& clock_;
+  const core::SilenceSet& silences_;
+  ReceiverMap& receivers_;
+  std::unique_ptr<core::Pipeline> pipeline_;
+  core::Aggregator aggregator_;
+  core::Aggregator::Step step_;  // reused, so its vector keeps its capacity
+  boost::asio::steady_timer tick_timer_;
+  std::int64_t armed_for_ms_ = INT64_MAX;
+  bool running_ = false;
+  bool stopped_ = false;
+  net::Signal finished_;
+  std::uint64_t& silenced_;
+  std::uint64_t& unrouted_;
+  std::uint64_t& deduplicated_;
+  std::uint64_t& overflowed_;
+  std::uint64_t& below_threshold_;
+};
+
+/// The aggregator limits a config asks for.
+core::AggregatorLimits aggregator_limits(const config::Config& cfg);
+
+}  // namespace erralert::app

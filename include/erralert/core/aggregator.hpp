@@ -1,0 +1,148 @@
+// Aggregator: groups deliveries by (route, receiver, fingerprint) and decides when a group is
+// worth a notification (CONTRACT.md section 5, "Group" and "Deduplicate").
+//
+//   Aggregator agg({.max_open_groups = 100000});
+//   Aggregator::Step step;
+//   agg.admit(delivery, now_ms, step);        // a `first` in step.notifications when min_count is reached
+//   agg.tick(now_ms, step);                   // `summary` / `resolved` for every window that ended
+//   if (auto due = agg.next_due()) timer.expires_at(*due);
+//
+// Pure and single-threaded: `now` comes in as an argument, timers are data (next_due), and the
+// whole state is a plain value (snapshot / restore) that the store can persist.
+//
+// A group opens with its first event; its windows are [opened, opened + window), then the next
+// ones back to back. The group's `first` goes out at once when its count reaches min_count
+// inside a window. Each later window that saw events ends in a `summary` of the events since
+// the last notification; a window without events closes the group (and sends `resolved` when
+// the route asks for it). A group that closes below min_count notified nobody: its events are
+// counted in Step::below_threshold. Closed groups are remembered for 24 h, so a group that
+// reopens says "seen N times since ...".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "erralert/config/config.hpp"
+#include "erralert/core/notification.hpp"
+#include "erralert/core/pipeline.hpp"
+
+namespace erralert::core {
+
+struct AggregatorLimits {
+  std::size_t max_open_groups = 100000;
+  std::size_t max_group_bytes = 64u << 20;  ///< bytes of latest events held, all groups together
+  std::int64_t memory_ms = 24LL * 3600 * 1000;  ///< how long a closed group is remembered
+};
+
+/// One open group, as a plain value.
+struct GroupState {
+  std::string route;
+  std::string receiver;
+  std::string fingerprint;
+  config::Dedup dedup;             ///< the route's settings
+  std::int64_t opened_ms = 0;      ///< its first event
+  std::int64_t window_end_ms = 0;  ///< the end of the current window
+  std::uint64_t pending = 0;       ///< events since the last notification (or all, before the first)
+  std::int64_t pending_first_ms = 0;
+  std::int64_t pending_last_ms = 0;
+  std::uint64_t total = 0;  ///< events since it opened
+  std::int64_t last_seen_ms = 0;
+  bool notified = false;  ///< its `first` went out
+  bool overflow = false;  ///< the (route, receiver)'s group of new errors past the limits
+  std::uint64_t seen_before = 0;  ///< events of earlier openings (remembered), for "again"
+  std::int64_t seen_before_since_ms = 0;
+  std::shared_ptr<const Event> latest;
+};
+
+/// A closed group that is remembered, so its reopening says "again".
+struct ClosedGroup {
+  std::string route;
+  std::string receiver;
+  std::string fingerprint;
+  std::uint64_t total = 0;  ///< every event of it that was remembered
+  std::int64_t since_ms = 0;
+  std::int64_t closed_ms = 0;
+};
+
+struct AggregatorSnapshot {
+  std::vector<GroupState> open;
+  std::vector<ClosedGroup> closed;  ///< oldest closed first
+};
+
+/// The fingerprint of a (route, receiver)'s overflow group.
+inline constexpr std::string_view kOverflowFingerprint = "overflow";
+
+class Aggregator {
+ public:
+  /// What one call produced, added to by each call that takes it.
+  struct Step {
+    std::vector<Notification> notifications;
+    std::uint64_t deduplicated = 0;     ///< events counted in a group without a notification of their own
+    std::uint64_t overflowed = 0;       ///< events folded into an overflow group
+    std::uint64_t below_threshold = 0;  ///< events of groups that closed below min_count
+  };
+
+  explicit Aggregator(AggregatorLimits limits = {});
+
+  /// Counts `d` in its group at `now_ms` (ending the group's window first if it is over).
+  void admit(const Delivery& d, std::int64_t now_ms, Step& out);
+  /// Ends every window that is over at `now_ms`.
+  void tick(std::int64_t now_ms, Step& out);
+  /// When tick() has work next; nullopt with no open group.
+  std::optional<std::int64_t> next_due() const;
+  /// After a reload: groups of a route (by name) that still sends to their receiver keep going
+  /// under the route's new settings; the others end now (a summary of what they hold).
+  void reconfigure(const std::vector<config::Route>& routes, AggregatorLimits limits, std::int64_t now_ms,
+                   Step& out);
+
+  /// At a stop: a summary now of what every notified group counted since its last
+  /// notification, so no count waits in memory. The groups stay open.
+  void flush(Step& out);
+
+  std::size_t open_groups() const { return groups_.size(); }
+  std::size_t held_bytes() const { return held_bytes_; }
+  /// Events counted in open groups and not yet in any notification.
+  std::uint64_t pending_events() const;
+
+  AggregatorSnapshot snapshot() const;
+  /// Replaces the whole state with `s` (what snapshot() gave, maybe from another run).
+  void restore(AggregatorSnapshot s);
+
+ private:
+  struct Slot {
+    GroupState state;
+    std::size_t bytes = 0;
+    std::multimap<std::int64_t, Slot*>::iterator due;
+  };
+
+  Slot& open(const Delivery& d, std::string_view fingerprint, bool overflow, std::int64_t now_ms);
+  void count(Slot& s, const Delivery& d, std::int64_t now_ms, Step& out);
+  /// Ends windows of `s` up to `now_ms`; false when the group closed (and was erased).
+  bool roll(Slot& s, std::int64_t now_ms, Step& out);
+  void close(Slot& s, std::int64_t now_ms, Step& out);
+  void reschedule(Slot& s);
+  void hold(Slot& s, std::shared_ptr<const Event> latest);
+  void remember(const GroupState& g, std::int64_t now_ms);
+  void forget_old(std::int64_t now_ms);
+  Notification notification(const GroupState& g, NotificationKind kind) const;
+  const std::string& key_of(std::string_view route, std::string_view receiver, std::string_view fp);
+
+  AggregatorLimits limits_;
+  std::unordered_map<std::string, Slot> groups_;
+  std::multimap<std::int64_t, Slot*> due_;
+  std::unordered_map<std::string, ClosedGroup> closed_;
+  std::multimap<std::int64_t, std::string> closed_order_;  ///< closed_ms -> key, for forgetting
+  std::size_t held_bytes_ = 0;
+  std::string scratch_;  ///< the key being looked up, kept to spare an allocation per event
+};
+
+/// About how many bytes `e` holds, for limits.max_group_bytes.
+std::size_t approx_bytes(const Event& e);
+
+}  // namespace erralert::core
