@@ -126,6 +126,7 @@ void Daemon::warn_of_unclaimed_spools(const std::string& storage_dir) const {
 
 void Daemon::start() {
   ensure_storage_dir(cfg_.storage.dir);
+  load_silences();
   build_receivers(cfg_);
   const auto& s = cfg_.server;
   // Sockets systemd listens on (erralertd.socket) replace the ones the config would bind, so
@@ -195,7 +196,12 @@ int Daemon::run() {
 }
 
 void Daemon::dispatch(core::Event e) {
-  auto outcome = pipeline_->process(std::move(e), clock_.now_ms());
+  const std::int64_t now_ms = clock_.now_ms();
+  if (silences_.matches(e, now_ms)) {
+    ++metrics_.counter("events_silenced_total");
+    return;
+  }
+  auto outcome = pipeline_->process(std::move(e), now_ms);
   switch (outcome.fate) {
     case core::Pipeline::Fate::silenced: ++metrics_.counter("events_silenced_total"); return;
     case core::Pipeline::Fate::unrouted: ++metrics_.counter("events_unrouted_total"); return;
@@ -285,6 +291,7 @@ net::ReloadReply Daemon::apply_config_file() {
     for (auto& [name, r] : receivers_) r->flush();
     build_receivers(next);
     pipeline_ = std::move(pipeline);
+    silences_.set_config(next.silences);
     intake_.reconfigure(next);
     cfg_.defaults = next.defaults;
     cfg_.receivers = next.receivers;

@@ -21,6 +21,7 @@
 #include "erralert/config/config.hpp"
 #include "erralert/core/metrics.hpp"
 #include "erralert/core/pipeline.hpp"
+#include "erralert/core/silence.hpp"
 #include "erralert/deliver/receiver.hpp"
 #include "erralert/net/http_api.hpp"
 #include "erralert/net/http_server.hpp"
@@ -49,6 +50,10 @@ class Daemon final : public net::HttpApi {
   std::vector<std::string> not_ready_reasons() override;
   /// SIGHUP and POST /-/reload: apply_config_file(), told to systemd.
   net::ReloadReply reload() override;
+  // Silences at run time (daemon_silences.cpp).
+  nlohmann::json list_silences() override;
+  net::SilenceAddReply add_silence(const nlohmann::json& body) override;
+  net::SilenceExpireReply expire_silence(std::string_view id) override;
 
  private:
   void start();
@@ -65,6 +70,10 @@ class Daemon final : public net::HttpApi {
   /// Loads cfg_.source again and applies it; a file that fails to load changes nothing.
   net::ReloadReply apply_config_file();
   void dispatch(core::Event e);
+  /// The config's silences and those of storage.dir/silences.json; a damaged file is set aside.
+  void load_silences();
+  /// Writes `next`'s API silences to the silence file; empty, or why the disk refused.
+  std::string save_silences(const core::SilenceSet& next);
 
   config::Config cfg_;
   boost::asio::io_context io_{1};
@@ -74,6 +83,7 @@ class Daemon final : public net::HttpApi {
   std::chrono::steady_clock::time_point started_;
   Intake intake_;
   std::unique_ptr<core::Pipeline> pipeline_;
+  core::SilenceSet silences_;
   std::map<std::string, std::unique_ptr<deliver::Receiver>, std::less<>> receivers_;
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<net::UnixStreamListener> unix_stream_;
