@@ -11,9 +11,9 @@ void Daemon::load_silences() {
   const std::string path = store::silence_file_path(cfg_.storage.dir);
   const auto file = store::read_silence_file(cfg_.storage.dir);
   if (!file.set_aside.empty()) {
-    spdlog::error("{} is damaged ({}); moved to {}, starting without its silences", path, file.error, file.set_aside);
+    spdlog::warn("{} is damaged ({}); moved to {}, starting without its silences", path, file.error, file.set_aside);
   } else if (!file.error.empty()) {
-    spdlog::error("{}; starting without its silences", file.error);
+    spdlog::warn("{}; starting without its silences", file.error);
   }
   const auto restored = silences_.restore(file.entries);
   const auto ended = silences_.prune(clock_.now_ms());
