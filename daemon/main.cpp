@@ -6,7 +6,9 @@
 
 #include "erralert/app/daemon.hpp"
 #include "erralert/app/logging.hpp"
+#include "erralert/app/route_test.hpp"
 #include "erralert/app/send.hpp"
+#include "erralert/app/silence_cli.hpp"
 #include "erralert/config/config.hpp"
 
 namespace {
@@ -67,6 +69,33 @@ int main(int argc, char** argv) {
   send->add_option("--param", so.params, "request parameter KEY=VALUE (repeatable)");
   send->add_option("--json", so.json_file, "event JSON file, or - for standard input");
 
+  auto* route_test = cli.add_subcommand("route-test", "show the silence, routes, receivers and fingerprint an event gets");
+  app::RouteTestOptions rto;
+  route_test->add_option("--json", rto.json_file, "event JSON file, or - for standard input (the default)");
+  route_test->add_option("--output", rto.output, "text (the default) or json")->check(CLI::IsMember({"text", "json"}));
+
+  auto* silence = cli.add_subcommand("silence", "add, list or expire silences of a running erralertd");
+  silence->require_subcommand(1);
+  app::SilenceOptions sil;
+  std::string silence_output = "text";
+  const auto daemon_options = [&](CLI::App* sub) {
+    sub->add_option("--to", sil.to, "http://HOST:PORT of the daemon")->required();
+    sub->add_option("--token", sil.token, "server.http.token, when the daemon has one");
+  };
+  auto* silence_add = silence->add_subcommand("add", "silence matching events until a time or for a while");
+  daemon_options(silence_add);
+  silence_add->add_option("--match", sil.match, "event field KEY=PATTERN, as in a route's match (repeatable)")->required();
+  auto* until = silence_add->add_option("--until", sil.until, "RFC 3339 end time, e.g. 2026-12-01T00:00:00Z");
+  silence_add->add_option("--for", sil.for_, "how long, e.g. 30m, 2h, 1d")->excludes(until);
+  silence_add->add_option("--comment", sil.comment, "why, for whoever reads silence list");
+  auto* silence_list = silence->add_subcommand("list", "list the silences in force");
+  daemon_options(silence_list);
+  silence_list->add_option("--output", silence_output, "text (a table, the default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  auto* silence_expire = silence->add_subcommand("expire", "end a silence added at run time");
+  daemon_options(silence_expire);
+  silence_expire->add_option("id", sil.id, "the silence's id, as silence list shows it")->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -79,11 +108,19 @@ int main(int argc, char** argv) {
     return app::kExitOk;
   }
   if (*send) return app::send_event(so, std::cout, std::cerr);
+  sil.json = silence_output == "json";
+  if (*silence_add) return app::silence_add(sil, std::cout, std::cerr);
+  if (*silence_list) return app::silence_list(sil, std::cout, std::cerr);
+  if (*silence_expire) return app::silence_expire(sil, std::cout, std::cerr);
   if (config_path.empty()) {
     std::cerr << "erralertd: --config FILE is required\n" << cli.help();
     return app::kExitUsage;
   }
   if (*check) return check_config(config_path);
+  if (*route_test) {
+    rto.config = config_path;
+    return app::route_test(rto, std::cout, std::cerr);
+  }
   (void)run;
   return run_daemon(config_path, log_level);
 }

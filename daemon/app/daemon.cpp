@@ -135,6 +135,7 @@ void Daemon::warn_of_unclaimed_spools(const std::string& storage_dir) const {
 
 void Daemon::start() {
   ensure_storage_dir(cfg_.storage.dir);
+  load_silences();
   build_receivers(cfg_);
   const auto& s = cfg_.server;
   // Sockets systemd listens on (erralertd.socket) replace the ones the config would bind, so
@@ -268,8 +269,8 @@ net::ReloadReply Daemon::apply_config_file() {
     // after a restart).
     dispatcher_.reconfigure(next);
     build_receivers(next);
+    silences_.set_config(next.silences);
     intake_.reconfigure(next);
-    silences_ = core::SilenceSet(next.silences);
     next.server = cfg_.server;
     next.storage = cfg_.storage;
     cfg_ = std::move(next);

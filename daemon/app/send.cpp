@@ -5,41 +5,22 @@
 #include <iostream>
 #include <iterator>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
 
 #include "erralert/app/daemon.hpp"
+#include "erralert/app/http_call.hpp"
 #include "erralert/core/parse.hpp"
 
 namespace erralert::app {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 namespace {
 
-constexpr auto kTimeout = std::chrono::seconds(10);
-
 nlohmann::json read_json_file(const std::string& file) {
-  std::string text;
-  if (file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), {});
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error("--json: cannot read " + file);
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  auto j = nlohmann::json::parse(text, nullptr, false);
+  auto j = nlohmann::json::parse(read_input_text(file, "--json"), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     throw std::runtime_error("--json: " + file + " does not hold one JSON object");
   }
@@ -58,38 +39,19 @@ std::optional<std::string> local_problem(const nlohmann::json& event) {
   return out;
 }
 
-int send_http(const boost::urls::url_view& url, const std::string& body, std::ostream& out,
-              std::ostream& err) {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  const std::string host(url.host());
-  const std::string port = url.has_port() ? std::string(url.port()) : "80";
-  std::string target(url.encoded_path());
-  if (target.empty() || target == "/") target = "/v1/events";
-  if (url.has_query()) target += "?" + std::string(url.encoded_query());
+int send_http(const DaemonUrl& to, const std::string& body, std::ostream& out, std::ostream& err) {
+  const std::string target = to.target.empty() || to.target == "/" ? "/v1/events" : to.target;
   try {
-    asio::ip::tcp::resolver resolver(io);
-    stream.expires_after(kTimeout);
-    stream.connect(resolver.resolve(host, port));
-    http::request<http::string_body> req{http::verb::post, target, 11};
-    req.set(http::field::host, host);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::user_agent, "erralertd-send");
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(stream, buf, res);
-    out << res.result_int() << " " << res.body() << "\n";
-    if (res.result() == http::status::accepted) {
-      auto j = nlohmann::json::parse(res.body(), nullptr, false);
+    const HttpAnswer res = http_call({"POST", to, target, body, ""});
+    out << res.status << " " << res.body << "\n";
+    if (res.status == 202) {
+      auto j = nlohmann::json::parse(res.body, nullptr, false);
       const bool clean = j.is_object() && j.value("rejected", nlohmann::json::array()).empty();
       return clean ? kExitOk : kExitInvalid;
     }
-    return res.result_int() >= 500 ? kExitRuntime : kExitInvalid;
+    return res.status >= 500 ? kExitRuntime : kExitInvalid;
   } catch (const std::exception& e) {
-    err << "erralertd send: cannot reach " << host << ":" << port << ": " << e.what() << "\n";
+    err << "erralertd send: cannot reach " << to.host << ":" << to.port << ": " << e.what() << "\n";
     return kExitRuntime;
   }
 }
@@ -109,6 +71,13 @@ int send_unix(const std::string& path, const std::string& body, std::ostream& ou
 }
 
 }  // namespace
+
+std::string read_input_text(const std::string& file, std::string_view option) {
+  if (file == "-") return {std::istreambuf_iterator<char>(std::cin), {}};
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error(std::string(option) + ": cannot read " + file);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
 
 nlohmann::json build_event(const SendOptions& o) {
   nlohmann::json e = o.json_file ? read_json_file(*o.json_file) : nlohmann::json::object();
@@ -148,8 +117,8 @@ int send_event(const SendOptions& o, std::ostream& out, std::ostream& err) {
   const std::string body = event.dump();
   constexpr std::string_view unix_prefix = "unix:";
   if (o.to.starts_with(unix_prefix)) return send_unix(o.to.substr(unix_prefix.size()), body, out, err);
-  auto url = boost::urls::parse_uri(o.to);
-  if (!url || url->scheme() != "http" || url->host().empty()) {
+  const auto url = parse_daemon_url(o.to);
+  if (!url) {
     err << "erralertd send: --to must be http://HOST:PORT[/v1/events] or unix:PATH\n";
     return kExitUsage;
   }

@@ -12,6 +12,8 @@ namespace {
 
 constexpr std::string_view kEventsPath = "/v1/events";
 constexpr std::string_view kReloadPath = "/-/reload";
+constexpr std::string_view kSilencesPath = "/v1/silences";
+constexpr std::string_view kSilencePrefix = "/v1/silences/";
 constexpr std::string_view kJsonType = "application/json";
 
 Response json_text_response(http::status status, std::string body, unsigned version, bool keep_alive) {
@@ -136,14 +138,18 @@ Response unauthorized(unsigned version) {
   return res;
 }
 
+/// The header checks of a POST that carries a body: token, content type (`ndjson` too, or JSON
+/// only), Content-Length within the limit.
 std::optional<Response> check_head(const http::request_header<>& req, const Head& head,
-                                   const HttpOptions& opts) {
+                                   const HttpOptions& opts, bool ndjson) {
   const unsigned v = req.version();
   // These answers close the connection: the body that follows is not read.
   if (!authorized(head.authorization, opts)) return unauthorized(v);
-  if (!body_format(head.content_type)) {
+  const auto format = body_format(head.content_type);
+  if (!format || (!ndjson && *format != core::BodyFormat::json)) {
     return error_response(http::status::unsupported_media_type, "unsupported_media_type",
-                          "send application/json or application/x-ndjson", v, false);
+                          ndjson ? "send application/json or application/x-ndjson" : "send application/json",
+                          v, false);
   }
   if (const auto len = head.content_length; !len.empty()) {
     std::size_t n = 0;
@@ -211,6 +217,45 @@ Response reload(const Request& req, HttpApi& api) {
                         req.keep_alive(), errors);
 }
 
+Response silences(const Request& req, HttpApi& api) {
+  const unsigned v = req.version();
+  const bool keep = req.keep_alive();
+  if (req.method() != http::verb::post) return json_response(http::status::ok, api.list_silences(), v, keep);
+  const auto body = nlohmann::json::parse(req.body(), nullptr, false);
+  if (body.is_discarded()) {
+    return error_response(http::status::bad_request, "invalid_json", "the body is not JSON", v, keep);
+  }
+  const SilenceAddReply r = api.add_silence(body);
+  if (!r.errors.empty()) {
+    return error_response(http::status::bad_request, "invalid_silence", "the silence is not valid", v, keep,
+                          errors_json(r.errors));
+  }
+  if (!r.failure.empty()) {
+    return error_response(http::status::internal_server_error, "not_saved",
+                          "the silence could not be saved, so it was not added: " + r.failure, v, keep);
+  }
+  return json_response(http::status::created, {{"id", r.id}}, v, keep);
+}
+
+Response expire_silence(const Request& req, std::string_view id, HttpApi& api) {
+  const unsigned v = req.version();
+  const bool keep = req.keep_alive();
+  using Outcome = SilenceExpireReply::Outcome;
+  const SilenceExpireReply r = api.expire_silence(id);
+  switch (r.outcome) {
+    case Outcome::expired: return json_response(http::status::ok, {{"status", "expired"}, {"id", id}}, v, keep);
+    case Outcome::unknown: break;
+    case Outcome::read_only:
+      return error_response(http::status::conflict, "read_only",
+                            "a silence of the config file ends where it is written: edit the file and reload", v,
+                            keep);
+    case Outcome::failed:
+      return error_response(http::status::internal_server_error, "not_saved",
+                            "the change could not be saved, so the silence holds on: " + r.failure, v, keep);
+  }
+  return error_response(http::status::not_found, "unknown_silence", "no silence in force has this id", v, keep);
+}
+
 Response method_not_allowed(const Request& req, std::string_view allow) {
   auto res = error_response(http::status::method_not_allowed, "method_not_allowed",
                             "use " + std::string(allow), req.version(), req.keep_alive());
@@ -231,6 +276,14 @@ Response route(const Request& req, HttpApi& api) {
   if (path == kReloadPath) {
     if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
     return reload(req, api);
+  }
+  if (path == kSilencesPath) {
+    if (!get && req.method() != http::verb::post) return method_not_allowed(req, "GET, POST");
+    return silences(req, api);
+  }
+  if (path.starts_with(kSilencePrefix)) {
+    if (req.method() != http::verb::delete_) return method_not_allowed(req, "DELETE");
+    return expire_silence(req, path.substr(kSilencePrefix.size()), api);
   }
   if (path == "/healthz") {
     if (!get) return method_not_allowed(req, "GET");
@@ -291,9 +344,15 @@ std::string to_wire(const Response& res) {
 }
 
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts) {
-  if (req.method() != http::verb::post) return std::nullopt;
   const std::string_view path = path_of(req.target());
-  if (path == kEventsPath) return check_head(req, Head(req), opts);
+  // Expiring a silence changes what the daemon does: it takes the token, when one is set.
+  if (req.method() == http::verb::delete_) {
+    if (path.starts_with(kSilencePrefix) && !authorized(Head(req).authorization, opts)) return unauthorized(req.version());
+    return std::nullopt;
+  }
+  if (req.method() != http::verb::post) return std::nullopt;
+  if (path == kEventsPath) return check_head(req, Head(req), opts, true);
+  if (path == kSilencesPath) return check_head(req, Head(req), opts, false);
   // A reload changes what the daemon does: it takes the token too, when one is set.
   if (path == kReloadPath && !authorized(Head(req).authorization, opts)) return unauthorized(req.version());
   return std::nullopt;

@@ -15,6 +15,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "files.hpp"
+
 namespace erralert::store {
 
 namespace fs = std::filesystem;
@@ -58,31 +60,6 @@ std::uint64_t sequence_of(std::string_view id) {
 bool is_entry_file(const fs::directory_entry& f) {
   std::error_code ec;
   return f.is_regular_file(ec) && f.path().extension() == ".json";
-}
-
-/// Writes `data` to `path` fully, or says why not.
-bool write_all(const std::string& path, const std::string& data, int flags, std::string* error) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (error) *error = std::strerror(errno);
-    return false;
-  }
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (error) *error = std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) {
-    if (error) *error = std::strerror(errno);
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -181,18 +158,7 @@ std::vector<SpoolEntry> Spool::load(std::vector<std::string>* set_aside) {
 }
 
 bool Spool::write(const SpoolEntry& e, std::string* error) {
-  const std::string final_path = dir_ + "/" + e.id;
-  const std::string tmp_path = final_path + ".tmp";
-  if (!write_all(tmp_path, encode_spool_entry(e), O_WRONLY | O_CREAT | O_TRUNC, error)) {
-    ::unlink(tmp_path.c_str());
-    return false;
-  }
-  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
-    if (error) *error = std::strerror(errno);
-    ::unlink(tmp_path.c_str());
-    return false;
-  }
-  return true;
+  return replace_file(dir_ + "/" + e.id, encode_spool_entry(e), Durability::renamed, error);
 }
 
 SpoolEntry Spool::add(SpoolEntry e, std::string* error) {
@@ -222,7 +188,7 @@ void Spool::remove(const SpoolEntry& e) {
 
 bool append_dead_letter(const std::string& storage_dir, const nlohmann::json& record, std::string* error) {
   const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  return write_all(storage_dir + "/dead-letter.jsonl", line, O_WRONLY | O_CREAT | O_APPEND, error);
+  return write_all(storage_dir + "/dead-letter.jsonl", line, O_WRONLY | O_CREAT | O_APPEND, false, error);
 }
 
 }  // namespace erralert::store

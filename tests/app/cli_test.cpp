@@ -1,6 +1,7 @@
 // The command line of CONTRACT.md section 1, run as a user would: exit codes and messages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "support/daemon_process.hpp"
@@ -114,6 +115,145 @@ TEST(Cli, SendToNobodyExitsThree) {
   EXPECT_EQ(r.exit_code, 3);
   r = run_erralertd({"send", "--to", "ftp://x", "--service", "a", "--message", "m"});
   EXPECT_EQ(r.exit_code, 2);
+}
+
+const std::string kRoutes =
+    "receivers:\n  - {name: ops, type: console}\n  - {name: hooks, type: console}\n"
+    "routes:\n"
+    "  - {name: pay, match: {service: \"pay-*\"}, receivers: [ops], continue: true, group_by: [service, code]}\n"
+    "  - {name: fivexx, match: {status: 5xx}, receivers: [hooks]}\n"
+    "  - {name: slow, match: {status: \"504\"}, receivers: [ops]}\n"
+    "redact: {keys: [card_no]}\n"
+    "silences:\n  - {match: {service: legacy-batch}, comment: migration}\n";
+
+/// route-test on `event` with kRoutes, as JSON.
+nlohmann::json route_test_json(const TempDir& dir, const std::string& event) {
+  write_file(dir.file("c.yaml"), kRoutes);
+  auto r = run_erralertd({"route-test", "--config", dir.file("c.yaml"), "--output", "json"}, event);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out, nullptr, false);
+}
+
+TEST(Cli, RouteTestShowsEveryMatchingRouteInOrderUntilOneEnds) {
+  TempDir dir;
+  const auto j = route_test_json(dir, R"({"service":"pay-api","status":504,"code":"E1","message":"m",
+      "request":{"path":"/v1/users/42","params":{"card_no":"4111","password":"hunter2"}}})");
+  EXPECT_TRUE(j["silence"].is_null());
+  EXPECT_FALSE(j["unrouted"].get<bool>());
+  ASSERT_EQ(j["routes"].size(), 2u) << "pay continues; fivexx ends the walk before slow" << j;
+  EXPECT_EQ(j["routes"][0]["name"], "pay");
+  EXPECT_EQ(j["routes"][0]["receivers"], nlohmann::json::array({"ops"}));
+  EXPECT_EQ(j["routes"][0]["group_by"], nlohmann::json::parse(R"([{"field":"service","value":"pay-api"},
+      {"field":"code","value":"E1"}])"));
+  EXPECT_EQ(j["routes"][0]["fingerprint"].get<std::string>().size(), 16u);
+  EXPECT_EQ(j["routes"][1]["name"], "fivexx");
+  EXPECT_NE(j["routes"][0]["fingerprint"], j["routes"][1]["fingerprint"]) << "other group_by";
+  const auto& by = j["routes"][1]["group_by"];
+  const auto route = std::find_if(by.begin(), by.end(), [](const auto& g) { return g["field"] == "request.route"; });
+  ASSERT_NE(route, by.end());
+  EXPECT_EQ((*route)["value"], "/v1/users/{id}");
+  const auto env = std::find_if(by.begin(), by.end(), [](const auto& g) { return g["field"] == "environment"; });
+  ASSERT_NE(env, by.end());
+  EXPECT_TRUE((*env)["value"].is_null()) << "absent";
+  EXPECT_EQ(j["event"]["request"]["params"]["password"], "[redacted]");
+  EXPECT_EQ(j["event"]["request"]["params"]["card_no"], "[redacted]") << "the config's redact keys";
+}
+
+TEST(Cli, RouteTestSaysWhichSilenceHoldsAndWhenNothingRoutes) {
+  TempDir dir;
+  auto j = route_test_json(dir, R"({"service":"legacy-batch","status":500,"message":"m"})");
+  ASSERT_TRUE(j["silence"].is_object()) << j;
+  EXPECT_EQ(j["silence"]["id"], "config-1");
+  EXPECT_EQ(j["silence"]["comment"], "migration");
+
+  j = route_test_json(dir, R"({"service":"search","status":404,"message":"m"})");
+  EXPECT_TRUE(j["silence"].is_null());
+  EXPECT_TRUE(j["unrouted"].get<bool>());
+  EXPECT_TRUE(j["routes"].empty());
+
+  auto r = run_erralertd({"route-test", "--config", dir.file("c.yaml")}, R"({"service":"search","status":404,"message":"m"})");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("routes: none matches"), std::string::npos) << r.out;
+  write_file(dir.file("e.json"), R"({"service":"pay-api","message":"m"})");
+  r = run_erralertd({"route-test", "--config", dir.file("c.yaml"), "--json", dir.file("e.json")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("route 1: pay -> ops"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("code=(absent)"), std::string::npos) << r.out;
+}
+
+TEST(Cli, RouteTestRefusesABadEventOrConfig) {
+  TempDir dir;
+  write_file(dir.file("c.yaml"), kRoutes);
+  auto r = run_erralertd({"route-test", "--config", dir.file("c.yaml")}, R"({"service":"a","message":"m","status":999})");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("status: expected an integer 100..599"), std::string::npos) << r.err;
+  r = run_erralertd({"route-test", "--config", dir.file("c.yaml")}, "{not json");
+  EXPECT_EQ(r.exit_code, 1);
+
+  write_file(dir.file("bad.yaml"), "receivers:\n  - {name: ops, type: console}\nroutes:\n  - {name: r, receivers: [opz]}\n");
+  r = run_erralertd({"route-test", "--config", dir.file("bad.yaml")}, R"({"service":"a","message":"m"})");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(dir.file("bad.yaml") + ":4:"), std::string::npos) << r.err;
+  EXPECT_EQ(run_erralertd({"route-test"}).exit_code, 2) << "route-test needs --config";
+  EXPECT_EQ(run_erralertd({"route-test", "--config", dir.file("c.yaml"), "--output", "yaml"}).exit_code, 2);
+}
+
+TEST(Cli, SilenceAddListExpireAgainstADaemon) {
+  DaemonProcess d("receivers: [{name: c, type: console}]\nsilences:\n  - {match: {service: legacy-batch}, comment: migration}\n",
+                  "token: s3cret");
+  const std::string to = "http://127.0.0.1:" + std::to_string(d.port());
+  auto r = run_erralertd({"silence", "add", "--to", to, "--token", "s3cret", "--match", "service=search",
+                          "--match", "status=5xx", "--for", "2h", "--comment", "reindex"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string id = r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(id.size(), 16u) << r.out;
+
+  r = run_erralertd({"silence", "list", "--to", to});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("ID ")) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(id + R"( +\d{4}-\d\d-\d\dT[0-9:.]+Z +service=search status=5xx +reindex +api)")))
+      << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(config-1 +- +service=legacy-batch +migration +config)"))) << r.out;
+  r = run_erralertd({"silence", "list", "--to", to, "--output", "json"});
+  EXPECT_EQ(nlohmann::json::parse(r.out)["silences"].size(), 2u) << r.out;
+
+  r = run_erralertd({"silence", "expire", id, "--to", to});
+  EXPECT_EQ(r.exit_code, 1) << "without the token";
+  EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
+  r = run_erralertd({"silence", "expire", id, "--to", to, "--token", "s3cret"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = run_erralertd({"silence", "expire", id, "--to", to, "--token", "s3cret"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("404"), std::string::npos) << r.err;
+  r = run_erralertd({"silence", "list", "--to", to});
+  EXPECT_EQ(r.out.find(id), std::string::npos) << r.out;
+}
+
+TEST(Cli, SilenceAddPrintsTheDaemonsReasonsAndUsageErrorsExitTwo) {
+  DaemonProcess d("receivers: [{name: c, type: console}]\n");
+  const std::string to = "http://127.0.0.1:" + std::to_string(d.port());
+  auto r = run_erralertd({"silence", "add", "--to", to, "--match", "status=6xx", "--until", "2000-01-01T00:00:00Z"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("match.status: expected 502, 5xx"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("until: must be in the future"), std::string::npos) << r.err;
+  r = run_erralertd({"silence", "add", "--to", to, "--match", "service=a", "--for", "soon"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("for: expected a duration"), std::string::npos) << r.err;
+
+  EXPECT_EQ(run_erralertd({"silence", "add", "--to", to, "--match", "service=a"}).exit_code, 2) << "--until or --for";
+  EXPECT_EQ(run_erralertd({"silence", "add", "--to", to, "--match", "service=a", "--for", "1h", "--until", "x"}).exit_code, 2);
+  EXPECT_EQ(run_erralertd({"silence", "add", "--to", to, "--match", "novalue", "--for", "1h"}).exit_code, 2);
+  EXPECT_EQ(run_erralertd({"silence", "add", "--to", "ftp://x", "--match", "a=b", "--for", "1h"}).exit_code, 2);
+  EXPECT_EQ(run_erralertd({"silence", "list"}).exit_code, 2) << "--to";
+  EXPECT_EQ(run_erralertd({"silence", "expire", "--to", to}).exit_code, 2) << "the id";
+  EXPECT_EQ(run_erralertd({"silence"}).exit_code, 2);
+  EXPECT_EQ(run_erralertd({"silence", "list", "--to", to}).exit_code, 0);
+}
+
+TEST(Cli, SilenceToNobodyExitsThree) {
+  auto r = run_erralertd({"silence", "list", "--to", "http://127.0.0.1:1"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("cannot reach 127.0.0.1:1"), std::string::npos) << r.err;
 }
 
 }  // namespace

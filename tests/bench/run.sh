@@ -371,24 +371,33 @@ r[ea_final_rss]=$(rss_kb "$ea_pid")
 stop_pid "$ceiling_dgram_pid"
 stop_pid "$ea_pid"
 
-# ---- 8: one repeated error while the receiver is down ---------------------------------------
-# Alertmanager's rows measure it with its webhook on a closed port; this is erralertd given the
-# same (a webhook receiver on 127.0.0.1:9). Until grouping is built every event is a notification
-# that waits in memory and in the spool, a file each, so this row runs one round and its spool
-# is removed after it.
-down_port=$(free_port)
-write_config "$work/down.yaml" "$down_port" '{name: down, type: webhook, url: "http://127.0.0.1:9/hook"}'
-if start_erralertd erralertd-down "$work/down.yaml" "$down_port"; then
-  down_pid=$started_pid
-  r[down_rss0]=$(rss_kb "$down_pid")
-  http_row down one "$down_port" "$down_pid" 1
-  r[down_rss]=$(rss_kb "$down_pid")
-  r[down_files]=$(find "$work/state/spool" -name '*.json' | wc -l)
-  stop_pid "$down_pid"
-else
-  r[down_note]="erralertd did not start: $(grep -v '^$' "$work/erralertd-down.err" | tail -1)"
-fi
-rm -rf "$work/state/spool"
+# ---- 8, 9: grouping under load --------------------------------------------------------------
+# Row 8: row 1's load while the receiver is down (a webhook on 127.0.0.1:9, as Alertmanager's
+# is in every row): the group counts, one notification waits. Row 9: row 2's 10,000 distinct
+# errors (each repeated) into a Discord receiver at its default pace (5 per 2 s, 30 per minute),
+# answered by the ceiling server: firsts, then digests. Both: ingest against the ceiling, RSS,
+# spool files (bounded by distinct groups, never by events) and messages sent.
+grouping_row() {
+  local key="$1" mode="$2" receiver="$3" port
+  port=$(free_port)
+  write_config "$work/$key.yaml" "$port" "$receiver"
+  if start_erralertd "erralertd-$key" "$work/$key.yaml" "$port"; then
+    local pid=$started_pid
+    r[${key}_rss0]=$(rss_kb "$pid")
+    http_row "$key" "$mode" "$port" "$pid" 1
+    r[${key}_rss]=$(rss_kb "$pid")
+    r[${key}_files]=$(find "$work/state/spool" -name '*.json' 2>/dev/null | wc -l)
+    r[${key}_sent]=$(curl -s "http://127.0.0.1:$port/metrics" |
+      awk '/^erralert_notifications_sent_total/ { n += $2 } END { print n + 0 }')
+    r[${key}_groups]=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^erralert_groups_open / { print $2 + 0 }')
+    stop_pid "$pid"
+  else
+    r[${key}_note]="erralertd did not start: $(grep -v '^$' "$work/erralertd-$key.err" | tail -1)"
+  fi
+  rm -rf "$work/state/spool"
+}
+grouping_row down one '{name: down, type: webhook, url: "http://127.0.0.1:9/hook"}'
+grouping_row paced distinct "{name: paced, type: discord, url: \"http://127.0.0.1:$ceiling_port/api/webhooks/1/bench\"}"
 
 # ---- 5: first occurrence to webhook ---------------------------------------------------------
 
@@ -506,15 +515,25 @@ add_row "6. RSS idle, after start" "-" "$(mb "${r[ea_idle_rss]}")" \
   "RSS after every load: $(mb "${r[ea_final_rss]}")"
 add_row "6. CPU while idle (ticks of 10 ms over 5 s)" "-" "${r[ea_idle_ticks]}" \
   "$(am_cell "${r[am_idle_ticks]:-}")" "0" "$(pass_if "$(le "${r[ea_idle_ticks]}" 0)")" ""
-if [[ -z "${r[down_note]:-}" ]]; then
-  add_row "8. row 1 with the receiver down: a webhook on a closed port (req/s)" \
-    "$(group "${r[down_c]}")" "$(group "${r[down_e]}") ($(rpct "${r[down_e]}" "${r[down_c]}"))" \
-    "$(am_cell "as row 1")" "none yet" "-" \
-    "one round; RSS $(mb "${r[down_rss0]}") → $(mb "${r[down_rss]}"); $(group "${r[down_files]}") notifications waiting, one spool file each (no grouping yet); non-2xx + socket errors: ${r[down_e_bad]}"
-else
-  add_row "8. row 1 with the receiver down: a webhook on a closed port (req/s)" "-" "n/a" "-" "none yet" "n/a" \
-    "${r[down_note]}"
-fi
+# The share of a core's pacing that row 9 may use: Discord's 30 per minute over the row's time.
+paced_cap=$(awk -v d="$duration" 'BEGIN { printf "%d", 5 + 30 * (int(d / 60) + 1) }')
+grouping_cells() {
+  local key="$1" title="$2" extra="$3"
+  if [[ -n "${r[${key}_note]:-}" ]]; then
+    add_row "$title" "-" "n/a" "-" "≥ 0.80, RSS ≤ 40 MB" "n/a" "${r[${key}_note]}"
+    return
+  fi
+  local rss_mb ok
+  rss_mb=$(awk -v k="${r[${key}_rss]}" 'BEGIN { print k / 1024 }')
+  ok=$(awk -v a="$(ratio "${r[${key}_e]}" "${r[${key}_c]}")" -v m="$rss_mb" -v x="$4" 'BEGIN { print (a >= 0.80 && m <= 40 && x) }')
+  add_row "$title" "$(group "${r[${key}_c]}")" "$(group "${r[${key}_e]}") ($(rpct "${r[${key}_e]}" "${r[${key}_c]}"))" \
+    "$(am_cell "as row ${5}")" "≥ 0.80, RSS ≤ 40 MB" "$(pass_if "$ok")" \
+    "one round; RSS $(mb "${r[${key}_rss0]}") → $(mb "${r[${key}_rss]}"); spool files $(group "${r[${key}_files]}"); groups open ${r[${key}_groups]:-?}; notifications sent ${r[${key}_sent]}$extra; non-2xx + socket errors: ${r[${key}_e_bad]}"
+}
+grouping_cells down "8. row 1 with the receiver down: a webhook on a closed port (req/s)" "" \
+  "$(le "${r[down_files]:-99}" 2)" 1
+grouping_cells paced "9. row 2 into a Discord receiver at Discord's pace (req/s)" " (Discord's pace allows $paced_cap)" \
+  "$(awk -v f="${r[paced_files]:-99999}" -v s="${r[paced_sent]:-99999}" -v c="$paced_cap" 'BEGIN { print (f <= 10001 && s <= c) }')" 2
 
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]] && commit="$commit (with local changes)"
@@ -528,7 +547,7 @@ am_col="Alertmanager${am_version:+ $am_version} (ratio)"
   echo "- commit: $commit"
   echo "- settings: ${duration}s per load, $rounds paired rounds (HTTP rows: the round with the median ratio; datagrams: the best round); wrk -t1 -c32 keep-alive (-c4 for NDJSON);" \
        "${server_cpu[*]:+servers on CPU 0, load on CPU 1 (taskset); }erralertd --log-level warn," \
-       "console receiver to /dev/null (row 8: a webhook receiver on a closed port, as Alertmanager's in every row)"
+       "console receiver to /dev/null (row 8: a webhook receiver on a closed port, as Alertmanager's in every row; row 9: a Discord receiver at its default pace)"
   [[ -n "$am_note" ]] && echo "- Alertmanager: $am_note"
   echo
   echo "| measure | ceiling | erralertd (ratio) | $am_col | target | result | notes |"

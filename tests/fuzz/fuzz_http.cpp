@@ -2,7 +2,8 @@
 // first, precheck, then the body), get an answer that Beast reads back whole, with a status
 // the contract names, a JSON body where it says JSON, and no trace of the token. Without the
 // right token nothing reaches the daemon; with it, an ingest gets the body as sent and the
-// X-Erralert-Service hint, and only POST /v1/events ingests, only POST /-/reload reloads.
+// X-Erralert-Service hint, and only POST /v1/events ingests, only POST /-/reload reloads, only
+// POST /v1/silences and DELETE /v1/silences/{id} change silences.
 //
 // The first byte chooses the server's options (token or none, body limit, queue full); the rest
 // is the request as it comes off the socket.
@@ -56,9 +57,18 @@ class RecordingApi : public net::HttpApi {
     p.reason = "${DISCORD_WEBHOOK_URL} is not set";
     return {{p}};
   }
+  nlohmann::json list_silences() override { return {{"silences", nlohmann::json::array()}}; }
+  net::SilenceAddReply add_silence(const nlohmann::json&) override {
+    ++silence_changes;
+    return {"0123456789abcdef", {}, ""};
+  }
+  net::SilenceExpireReply expire_silence(std::string_view) override {
+    ++silence_changes;
+    return {net::SilenceExpireReply::Outcome::unknown, ""};
+  }
 
   bool queue_full = false, not_ready = false, reload_fails = false;
-  int ingests = 0, reloads = 0;
+  int ingests = 0, reloads = 0, silence_changes = 0;
   std::string body_seen, hint_seen;
 };
 
@@ -92,7 +102,8 @@ void check_wire(const net::Response& res, bool head) {
 
 bool contract_status(http::status s) {
   constexpr std::array allowed = {
-      http::status::ok,           http::status::accepted,          http::status::bad_request,
+      http::status::ok,           http::status::created,           http::status::accepted,
+      http::status::bad_request,
       http::status::unauthorized, http::status::not_found,         http::status::method_not_allowed,
       http::status::payload_too_large, http::status::unsupported_media_type,
       http::status::internal_server_error, http::status::service_unavailable};
@@ -157,17 +168,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool authorized = opts.token.empty() || bearer_matches(first_field(head, "Authorization"));
   const std::string_view path = head.target().substr(0, head.target().find('?'));
   const bool post = head.method() == http::verb::post;
+  const bool changes_silences = (post && path == "/v1/silences") ||
+                                (head.method() == http::verb::delete_ && path.starts_with("/v1/silences/"));
+  const bool mutates = (post && (path == "/v1/events" || path == "/-/reload")) || changes_silences;
 
   if (auto early = net::precheck(head, opts)) {
-    check_answer(*early, input, false);  // only POSTs are stopped early
-    // Only requests that would reach the daemon are stopped early, and they close.
-    check(post && (path == "/v1/events" || path == "/-/reload"));
+    check_answer(*early, input, false);  // only POSTs and DELETEs are stopped early
+    // Only requests that would change the daemon are stopped early, and they close.
+    check(mutates);
     check(!early->keep_alive());
     if (!authorized) check(early->result() == http::status::unauthorized);
     return 0;
   }
   // Let through without the token: only what does not reach the daemon.
-  if (!authorized) check(!post || (path != "/v1/events" && path != "/-/reload"));
+  if (!authorized) check(!mutates);
 
   parser.eager(true);
   if (!feed(parser, rest) || !parser.is_done()) return 0;
@@ -179,7 +193,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool ingests = post && path == "/v1/events";
   check(api.ingests == (ingests && !req.body().empty() ? 1 : 0));
   check(api.reloads == (post && path == "/-/reload" ? 1 : 0));
-  if (!authorized) check(api.ingests == 0 && api.reloads == 0);
+  check(api.silence_changes <= (changes_silences ? 1 : 0));
+  if (!authorized) check(api.ingests == 0 && api.reloads == 0 && api.silence_changes == 0);
   if (api.ingests == 1) {
     check(api.body_seen == req.body());
     const std::string_view service = first_field(req, "X-Erralert-Service");

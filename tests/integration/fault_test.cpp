@@ -15,6 +15,7 @@
 #include "support/eventually.hpp"
 #include "support/fake_platform.hpp"
 #include "support/http_client.hpp"
+#include "support/metrics.hpp"
 
 namespace erralert::testing {
 namespace {
@@ -35,12 +36,6 @@ long proc_status_kb(pid_t pid, const std::string& key) {
     if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
   }
   return -1;
-}
-
-double metric(const DaemonProcess& d, const std::string& series) {
-  const std::string text = http_get(d.port(), "/metrics").body;
-  const auto at = text.find("\n" + series + " ");
-  return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
 }
 
 TEST(Faults, ThousandIdleConnectionsAndASlowHeaderClientWhileServing) {
@@ -72,7 +67,7 @@ TEST(Faults, ThousandIdleConnectionsAndASlowHeaderClientWhileServing) {
 
   for (int i = 0; i < 50; ++i) ASSERT_EQ(http_post(d.port(), "/v1/events", kEvent).status, 202) << i;
   EXPECT_TRUE(d.wait_for_console_count(50)) << d.console_count();
-  EXPECT_GE(metric(d, "erralert_http_connections"), 1000) << "the idle connections are held, not refused";
+  EXPECT_GE(metric(d.port(), "erralert_http_connections"), 1000) << "the idle connections are held, not refused";
   slow.join();
   EXPECT_TRUE(cut_off) << "the header deadline closes a client that never finishes its headers";
   EXPECT_TRUE(d.alive());
@@ -116,8 +111,8 @@ TEST(Faults, FullDiskUnderStorageIsReportedAndDeliveryGoesOn) {
   ASSERT_EQ(http_post(d.port(), "/v1/events", kEvent).status, 202);
   ASSERT_EQ(http_post(d.port(), "/v1/events", R"({"service":"payment-api","message":"timeout","status":504,"code":"FEP-2"})").status, 202);
   ASSERT_TRUE(hook.wait_for_requests(2));
-  ASSERT_TRUE(eventually([&] { return metric(d, R"(erralert_notifications_sent_total{receiver="hooks",kind="first"})") == 1; }));
-  EXPECT_EQ(metric(d, R"(erralert_spool_errors_total{receiver="hooks"})"), 2);
+  ASSERT_TRUE(eventually([&] { return metric(d.port(), R"(erralert_notifications_sent_total{receiver="hooks",kind="first"})") == 1; }));
+  EXPECT_EQ(metric(d.port(), R"(erralert_spool_errors_total{receiver="hooks"})"), 2);
   EXPECT_TRUE(d.wait_for_stderr("cannot write its spool"));
   EXPECT_TRUE(d.wait_for_stderr("cannot write dead-letter.jsonl"));
   EXPECT_TRUE(d.alive());

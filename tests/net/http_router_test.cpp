@@ -28,6 +28,15 @@ class FakeApi : public HttpApi {
     ++reloads;
     return reload_reply;
   }
+  nlohmann::json list_silences() override { return {{"silences", nlohmann::json::array({{{"id", "s1"}}})}}; }
+  SilenceAddReply add_silence(const nlohmann::json& body) override {
+    silence_bodies.push_back(body);
+    return add_reply;
+  }
+  SilenceExpireReply expire_silence(std::string_view id) override {
+    expired_ids.emplace_back(id);
+    return expire_reply;
+  }
 
   std::string last_body, last_hint;
   core::BodyFormat last_format = core::BodyFormat::json;
@@ -35,6 +44,10 @@ class FakeApi : public HttpApi {
   std::vector<std::string> not_ready;
   int reloads = 0;
   ReloadReply reload_reply;
+  std::vector<nlohmann::json> silence_bodies;
+  SilenceAddReply add_reply{"0123456789abcdef", {}, ""};
+  std::vector<std::string> expired_ids;
+  SilenceExpireReply expire_reply{SilenceExpireReply::Outcome::expired, ""};
 };
 
 Request post(std::string target, std::string body, std::string type = "application/json") {
@@ -185,7 +198,7 @@ TEST(HttpRouter, HealthReadyMetricsStatus) {
 TEST(HttpRouter, HeadIsTheGetHeaderWithoutABody) {
   // Health checkers send HEAD; a body after the header would be read as the next answer.
   FakeApi api;
-  for (const char* target : {"/healthz", "/readyz", "/metrics", "/v1/status", "/nope", "/v1/events"}) {
+  for (const char* target : {"/healthz", "/readyz", "/metrics", "/v1/status", "/nope", "/v1/events", "/v1/silences"}) {
     SCOPED_TRACE(target);
     const Response got = handle_request(Request{http::verb::get, target, 11}, api, {});
     const Response head = handle_request(Request{http::verb::head, target, 11}, api, {});
@@ -237,6 +250,110 @@ TEST(HttpRouter, ReloadTakesTheTokenWhenOneIsSet) {
   res = handle_request(req, api, opts);
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(api.reloads, 1);
+}
+
+Request del(std::string target) { return Request{http::verb::delete_, target, 11}; }
+
+TEST(HttpRouter, SilencesAreListedAddedAndExpired) {
+  FakeApi api;
+  auto res = handle_request(Request{http::verb::get, "/v1/silences", 11}, api, {});
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(body_of(res)["silences"][0]["id"], "s1");
+
+  const std::string body = R"({"match":{"service":"batch"},"for":"2h","comment":"migration"})";
+  res = handle_request(post("/v1/silences", body), api, {});
+  EXPECT_EQ(res.result(), http::status::created);
+  EXPECT_EQ(body_of(res), (nlohmann::json{{"id", "0123456789abcdef"}}));
+  ASSERT_EQ(api.silence_bodies.size(), 1u);
+  EXPECT_EQ(api.silence_bodies[0], nlohmann::json::parse(body));
+
+  res = handle_request(del("/v1/silences/0123456789abcdef"), api, {});
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(body_of(res)["id"], "0123456789abcdef");
+  EXPECT_EQ(api.expired_ids, std::vector<std::string>{"0123456789abcdef"});
+}
+
+TEST(HttpRouter, AnInvalidSilenceIs400WithItsErrors) {
+  FakeApi api;
+  auto res = handle_request(post("/v1/silences", R"({"match":)"), api, {});
+  EXPECT_EQ(res.result(), http::status::bad_request);
+  EXPECT_EQ(body_of(res)["code"], "invalid_json");
+  EXPECT_TRUE(api.silence_bodies.empty()) << "what does not parse never reaches the daemon";
+
+  api.add_reply = {"", {{"until", "tomorrow", "expected an RFC 3339 time like 2026-12-01T00:00:00Z"}}, ""};
+  res = handle_request(post("/v1/silences", R"({"match":{"service":"a"},"until":"tomorrow"})"), api, {});
+  EXPECT_EQ(res.result(), http::status::bad_request);
+  const auto j = body_of(res);
+  EXPECT_EQ(j["code"], "invalid_silence");
+  EXPECT_EQ(j["errors"], nlohmann::json::parse(R"([{"field":"until","value":"tomorrow",
+      "reason":"expected an RFC 3339 time like 2026-12-01T00:00:00Z"}])"));
+
+  api.add_reply = {"", {}, "No space left on device"};
+  res = handle_request(post("/v1/silences", R"({"match":{"service":"a"},"for":"1h"})"), api, {});
+  EXPECT_EQ(res.result(), http::status::internal_server_error);
+  EXPECT_EQ(body_of(res)["code"], "not_saved");
+  EXPECT_NE(body_of(res)["message"].get<std::string>().find("No space left on device"), std::string::npos);
+}
+
+TEST(HttpRouter, ExpiringASilenceSaysWhyNot) {
+  FakeApi api;
+  using Outcome = SilenceExpireReply::Outcome;
+  const std::vector<std::pair<Outcome, http::status>> cases = {
+      {Outcome::unknown, http::status::not_found},
+      {Outcome::read_only, http::status::conflict},
+      {Outcome::failed, http::status::internal_server_error},
+  };
+  for (const auto& [outcome, status] : cases) {
+    api.expire_reply = {outcome, "disk gone"};
+    const auto res = handle_request(del("/v1/silences/config-1"), api, {});
+    EXPECT_EQ(res.result(), status);
+    EXPECT_TRUE(body_of(res)["errors"].is_array()) << "the error shape";
+  }
+  EXPECT_EQ(api.expired_ids.back(), "config-1");
+}
+
+TEST(HttpRouter, ChangingSilencesTakesTheTokenListingDoesNot) {
+  FakeApi api;
+  HttpOptions opts;
+  opts.token = "s3cret";
+  auto add = post("/v1/silences", R"({"match":{"service":"a"},"for":"1h"})");
+  auto expire = del("/v1/silences/0123456789abcdef");
+  EXPECT_EQ(handle_request(add, api, opts).result(), http::status::unauthorized);
+  EXPECT_EQ(handle_request(expire, api, opts).result(), http::status::unauthorized);
+  EXPECT_TRUE(precheck(expire, opts)) << "refused before a body is read";
+  EXPECT_TRUE(api.silence_bodies.empty());
+  EXPECT_TRUE(api.expired_ids.empty());
+  EXPECT_EQ(handle_request(Request{http::verb::get, "/v1/silences", 11}, api, opts).result(), http::status::ok);
+
+  add.set(http::field::authorization, "Bearer s3cret");
+  expire.set(http::field::authorization, "Bearer s3cret");
+  EXPECT_EQ(handle_request(add, api, opts).result(), http::status::created);
+  EXPECT_EQ(handle_request(expire, api, opts).result(), http::status::ok);
+}
+
+TEST(HttpRouter, SilencesTakeJsonAndTheirMethods) {
+  FakeApi api;
+  for (const char* type : {"text/plain", "application/x-ndjson", "application/x-www-form-urlencoded"}) {
+    SCOPED_TRACE(type);
+    auto res = handle_request(post("/v1/silences", R"({"match":{"service":"a"},"for":"1h"})", type), api, {});
+    EXPECT_EQ(res.result(), http::status::unsupported_media_type);
+  }
+  EXPECT_TRUE(api.silence_bodies.empty());
+  EXPECT_EQ(handle_request(post("/v1/silences", R"({"match":{"service":"a"},"for":"1h"})",
+                                "application/json; charset=utf-8"),
+                           api, {})
+                .result(),
+            http::status::created);
+
+  auto res = handle_request(Request{http::verb::put, "/v1/silences", 11}, api, {});
+  EXPECT_EQ(res.result(), http::status::method_not_allowed);
+  EXPECT_EQ(res[http::field::allow], "GET, POST");
+  res = handle_request(del("/v1/silences"), api, {});
+  EXPECT_EQ(res.result(), http::status::method_not_allowed);
+  res = handle_request(Request{http::verb::get, "/v1/silences/abc", 11}, api, {});
+  EXPECT_EQ(res.result(), http::status::method_not_allowed);
+  EXPECT_EQ(res[http::field::allow], "DELETE");
+  EXPECT_TRUE(api.expired_ids.empty());
 }
 
 TEST(HttpRouter, UnknownPathIs404AndWrongMethodIs405) {

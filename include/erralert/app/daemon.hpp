@@ -50,6 +50,10 @@ class Daemon final : public net::HttpApi {
   std::vector<std::string> not_ready_reasons() override;
   /// SIGHUP and POST /-/reload: apply_config_file(), told to systemd.
   net::ReloadReply reload() override;
+  // Silences at run time (daemon_silences.cpp).
+  nlohmann::json list_silences() override;
+  net::SilenceAddReply add_silence(const nlohmann::json& body) override;
+  net::SilenceExpireReply expire_silence(std::string_view id) override;
 
  private:
   void start();
@@ -64,6 +68,10 @@ class Daemon final : public net::HttpApi {
   boost::asio::awaitable<void> shutdown();
   /// Loads cfg_.source again and applies it; a file that fails to load changes nothing.
   net::ReloadReply apply_config_file();
+  /// The config's silences and those of storage.dir/silences.json; a damaged file is set aside.
+  void load_silences();
+  /// Writes `next`'s API silences to the silence file; empty, or why the disk refused.
+  std::string save_silences(const core::SilenceSet& next);
 
   config::Config cfg_;
   boost::asio::io_context io_{1};

@@ -7,6 +7,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,10 @@ struct SendOptions {
   std::optional<int> status;
   std::vector<std::string> params;  ///< "key=value"
 };
+
+/// The text of `file`, or of standard input for "-". Throws std::runtime_error naming `option`
+/// when the file cannot be read.
+std::string read_input_text(const std::string& file, std::string_view option);
 
 /// The event JSON the options describe (the --json file first, the flags over it).
 /// Throws std::runtime_error with a clear message for a bad --json file or --param.

@@ -9,6 +9,7 @@
 
 #include "erralert/config/config.hpp"
 #include "erralert/core/parse.hpp"
+#include "erralert/core/result.hpp"
 
 namespace erralert::net {
 
@@ -21,6 +22,19 @@ struct IngestReply {
 /// (keys and variables are named, never a URL or token) and the running config is unchanged.
 struct ReloadReply {
   std::vector<config::Problem> problems;
+};
+
+/// How a POST /v1/silences went: the new silence's id, or why there is none.
+struct SilenceAddReply {
+  std::string id;
+  core::Errors errors;  ///< the request is invalid (400)
+  std::string failure;  ///< valid, but it could not be kept (500); the silence was not added
+};
+
+/// How a DELETE /v1/silences/{id} went.
+struct SilenceExpireReply {
+  enum class Outcome { expired, unknown, read_only, failed } outcome = Outcome::unknown;
+  std::string failure;  ///< for `failed`: why it could not be kept (500); the silence holds on
 };
 
 class HttpApi {
@@ -37,6 +51,12 @@ class HttpApi {
   virtual std::vector<std::string> not_ready_reasons() = 0;
   /// Loads the config file again, as SIGHUP does (POST /-/reload).
   virtual ReloadReply reload() = 0;
+  /// The silences in force, for GET /v1/silences: {"silences": [...]}.
+  virtual nlohmann::json list_silences() = 0;
+  /// Adds the silence a POST /v1/silences body (parsed JSON, any shape) asks for.
+  virtual SilenceAddReply add_silence(const nlohmann::json& body) = 0;
+  /// Ends the API silence `id` (DELETE /v1/silences/{id}).
+  virtual SilenceExpireReply expire_silence(std::string_view id) = 0;
 };
 
 }  // namespace erralert::net

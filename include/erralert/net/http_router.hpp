@@ -25,8 +25,8 @@ struct HttpOptions {
   std::string token;  ///< empty: no Authorization needed
 };
 
-/// Answers that need only the headers: 401 (POST /v1/events and /-/reload), 413 by
-/// Content-Length, 415. nullopt: read the body.
+/// Answers that need only the headers: 401 (POST /v1/events, /v1/silences and /-/reload; DELETE
+/// /v1/silences/{id}), 413 by Content-Length, 415. nullopt: read the body.
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts);
 
 /// Answers a complete request whose header precheck() let through.
