@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev
   libcli11-dev libssl-dev libre2-dev libgtest-dev libgmock-dev
-  curl openssl
+  curl openssl socat  # socat: the README's datagram example
   systemd  # systemd-analyze, which checks the units in systemd/
 )
 # Extra tools for the sanitizer, fuzzing and benchmark stages: scripts/install-deps.sh --all

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "erralert/core/platform.hpp"
 #include "sections.hpp"
 #include "values.hpp"
 
@@ -17,21 +18,27 @@ constexpr std::array<std::string_view, 9> kReceiverKeys{
 constexpr std::array<std::string_view, 2> kRateKeys{"count", "per"};
 constexpr std::array<std::string_view, 3> kRetryKeys{"initial", "max", "give_up_after"};
 constexpr std::size_t kMaxUrlFileBytes = 64 * 1024;
-constexpr std::array<std::string_view, 4> kReceiverTypes{"discord", "slack", "webhook", "console"};
-
-/// Pacing when a receiver configures none (CONTRACT section 5).
+/// Pacing when a receiver configures none: its platform's (CONTRACT section 5).
 std::vector<RateWindow> default_rate_limit(const std::string& type) {
-  if (type == "discord") return {{5, 2s}, {30, 1min}};
-  if (type == "slack") return {{1, 1s}};
-  return {};
+  std::vector<RateWindow> windows;
+  if (const auto* p = core::find_platform(type)) {
+    for (const auto& w : p->default_pace()) windows.push_back({w.count, w.per});
+  }
+  return windows;
 }
 
 std::optional<std::string> read_type(Reader& r, const YAML::Node& node, const std::string& path) {
   auto type = r.text(node, path);
   if (!type) return std::nullopt;
-  if (std::find(kReceiverTypes.begin(), kReceiverTypes.end(), *type) == kReceiverTypes.end()) {
-    r.report(node, path, unknown_with_hint("receiver type", *type, kReceiverTypes) +
-                             " (expected discord, slack, webhook or console)");
+  if (!core::find_platform(*type)) {
+    std::vector<std::string_view> types;
+    std::string expected;
+    for (const auto& p : core::platforms()) {
+      types.push_back(p.type);
+      expected += expected.empty() ? "" : (types.size() == core::platforms().size() ? " or " : ", ");
+      expected += p.type;
+    }
+    r.report(node, path, unknown_with_hint("receiver type", *type, types) + " (expected " + expected + ")");
     return std::nullopt;
   }
   return type;
@@ -59,13 +66,13 @@ std::optional<std::string> read_url_file(Reader& r, const YAML::Node& node, cons
   return url.empty() ? std::nullopt : std::optional(std::move(url));
 }
 
-// Exactly one of url and url_file for every type but console, which takes neither.
+// Exactly one of url and url_file for every type that posts, none for one that does not (console).
 void read_url(Reader& r, const Fields& f, Receiver& rcv) {
   const Field* url = f.find("url");
   const Field* url_file = f.find("url_file");
-  if (rcv.type == "console") {
+  if (const auto* p = core::find_platform(rcv.type); p && !p->takes_url()) {
     for (const Field* given : {url, url_file})
-      if (given) r.report(given->key_node, f.path_of(given->key), "console receivers take no url");
+      if (given) r.report(given->key_node, f.path_of(given->key), rcv.type + " receivers take no url");
     return;
   }
   if (url && url_file) {

@@ -63,15 +63,6 @@ Decision http_decision(Verdict v, std::string reason, const Answer& a) {
   return {v, milliseconds{0}, std::move(reason), std::move(detail)};
 }
 
-bool webhook_gone(Platform p, int status) {
-  switch (p) {
-    case Platform::discord: return status == 401 || status == 403 || status == 404;
-    case Platform::slack: return status == 403 || status == 404 || status == 410;
-    case Platform::webhook: return false;
-  }
-  return false;
-}
-
 }  // namespace
 
 milliseconds clamp_wait_seconds(double seconds) {
@@ -101,7 +92,7 @@ Decision classify_answer(Platform p, const Answer& a) {
     return d;
   }
   if (s >= 500 || s == 408) return http_decision(Verdict::retry, "server_error", a);
-  if (webhook_gone(p, s)) {
+  if (platform_info(p).gone(s)) {
     return http_decision(Verdict::disable, s == 401 || s == 403 ? "auth_error" : "client_error", a);
   }
   if (s == 401 || s == 403) return http_decision(Verdict::permanent, "auth_error", a);

@@ -47,14 +47,14 @@ core::Decision decide(core::Platform platform, const net::ClientResult& r) {
 }  // namespace
 
 struct HttpReceiver::State : std::enable_shared_from_this<State> {
-  State(const config::Receiver& cfg, const ReceiverContext& ctx, std::unique_ptr<PlatformAdapter> p)
+  State(const config::Receiver& cfg, const ReceiverContext& ctx, const core::PlatformInfo& p)
       : name(cfg.name),
         storage_dir(ctx.storage_dir),
         max_delay(cfg.max_delay),
         clock(*ctx.clock),
         metrics(*ctx.metrics),
-        platform(std::move(p)),
-        outbox({platform->digest_groups()}),
+        platform(p),
+        outbox({platform.digest_groups}),
         schedule(windows_of(cfg.rate_limit), {cfg.retry_initial, cfg.retry_max, cfg.retry_for}),
         client(ctx.executor, cfg.url, cfg.ca_file, cfg.timeout),
         wake(ctx.executor),
@@ -70,7 +70,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   const milliseconds max_delay;
   const core::Clock& clock;
   core::Metrics& metrics;
-  std::unique_ptr<PlatformAdapter> platform;
+  const core::PlatformInfo& platform;
   std::optional<store::Spool> spool;  // nullopt when storage.dir refused the spool directory
   core::Outbox outbox;
   core::RetrySchedule schedule;
@@ -199,7 +199,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
 
   std::string body_of(const Item& item) const {
     if (!item.notification) return item.rendered;
-    return platform->render(*item.notification).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return platform.render(*item.notification).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
   void dead_letter(const Item& item, const std::string& reason) {
@@ -293,10 +293,10 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
       sending = true;
       outbox.set_in_flight(true);
       const net::ClientResult r = co_await client.post(body_of(outbox.front()), "application/json",
-                                                       platform->extra_query());
+                                                       platform.extra_query);
       sending = false;
       if (stopped) break;  // what was in flight stays in the spool for the next run
-      const core::Decision d = decide(platform->platform(), r);
+      const core::Decision d = decide(platform.platform, r);
       std::optional<milliseconds> bucket_wait;
       if (r.error == net::ClientErrorKind::none) {
         bucket_wait = core::bucket_exhausted_wait({r.response.status, r.response.headers, {}});
@@ -309,8 +309,8 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
 };
 
 HttpReceiver::HttpReceiver(const config::Receiver& cfg, const ReceiverContext& ctx,
-                           std::unique_ptr<PlatformAdapter> platform)
-    : state_(std::make_shared<State>(cfg, ctx, std::move(platform))) {
+                           const core::PlatformInfo& platform)
+    : state_(std::make_shared<State>(cfg, ctx, platform)) {
   state_->start_spool();
   asio::co_spawn(ctx.executor, state_->run(state_), asio::detached);
 }

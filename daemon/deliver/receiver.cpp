@@ -1,9 +1,10 @@
-// make_receiver: the one place that knows every receiver type.
+// make_receiver: a console receiver, or an HTTP one posting as its platform's row says.
 #include "erralert/deliver/receiver.hpp"
 
 #include <stdexcept>
 
 #include "erralert/deliver/console_receiver.hpp"
+#include "erralert/core/platform.hpp"
 #include "erralert/deliver/http_receiver.hpp"
 
 namespace erralert::deliver {
@@ -11,10 +12,11 @@ namespace erralert::deliver {
 std::string_view to_string(ReceiverState s) { return s == ReceiverState::ready ? "ready" : "disabled"; }
 
 std::unique_ptr<Receiver> make_receiver(const config::Receiver& cfg, const ReceiverContext& ctx) {
-  if (cfg.type == "console") return std::make_unique<ConsoleReceiver>(cfg.name, ctx.console, *ctx.metrics);
-  if (cfg.type == "discord") return std::make_unique<HttpReceiver>(cfg, ctx, make_discord_platform());
-  if (cfg.type == "slack") return std::make_unique<HttpReceiver>(cfg, ctx, make_slack_platform());
-  if (cfg.type == "webhook") return std::make_unique<HttpReceiver>(cfg, ctx, make_webhook_platform());
+  const core::PlatformInfo* platform = core::find_platform(cfg.type);
+  if (platform && platform->platform == core::Platform::console) {
+    return std::make_unique<ConsoleReceiver>(cfg.name, ctx.console, *ctx.metrics);
+  }
+  if (platform && platform->takes_url()) return std::make_unique<HttpReceiver>(cfg, ctx, *platform);
   throw std::runtime_error("receiver '" + cfg.name + "': type '" + cfg.type +
                            "' is not supported by this build");
 }

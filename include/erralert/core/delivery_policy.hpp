@@ -13,9 +13,10 @@
 #include <string>
 #include <string_view>
 
+#include "erralert/core/platform.hpp"
+
 namespace erralert::core {
 
-enum class Platform { discord, slack, webhook };
 
 enum class Verdict {
   delivered,     ///< 2xx: remove from the spool

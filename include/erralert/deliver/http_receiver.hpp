@@ -3,14 +3,14 @@
 // core::Outbox: a group's next notification merges into the waiting one, and what would wait
 // past max_delay folds into a digest. Notifications are rendered when they are sent.
 //
-//   auto r = std::make_unique<HttpReceiver>(cfg, ctx, make_discord_platform());
+//   auto r = std::make_unique<HttpReceiver>(cfg, ctx, *core::find_platform("discord"));
 //   r->deliver(std::move(n));   // spooled now, sent when the pacer allows
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "erralert/deliver/platform.hpp"
+#include "erralert/core/platform.hpp"
 #include "erralert/deliver/receiver.hpp"
 
 namespace erralert::deliver {
@@ -18,8 +18,7 @@ namespace erralert::deliver {
 class HttpReceiver final : public Receiver {
  public:
   /// Loads what an earlier run left in the spool and starts the delivery loop.
-  HttpReceiver(const config::Receiver& cfg, const ReceiverContext& ctx,
-               std::unique_ptr<PlatformAdapter> platform);
+  HttpReceiver(const config::Receiver& cfg, const ReceiverContext& ctx, const core::PlatformInfo& platform);
   /// Stops the loop; what is undelivered stays in the spool.
   ~HttpReceiver() override;
 

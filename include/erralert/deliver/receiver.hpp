@@ -3,8 +3,7 @@
 //   std::unique_ptr<Receiver> r = make_receiver(cfg.receivers[0], ctx);
 //   r->deliver(std::move(notification));   // never blocks; the receiver queues and paces
 //
-// A new HTTP platform is one PlatformAdapter (deliver/platform.hpp) and its line in the
-// platform table.
+// A new HTTP platform is one row of the platform table (core/platform.hpp) and its renderer.
 #pragma once
 
 #include <chrono>
