@@ -56,7 +56,8 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
         platform(p),
         outbox({platform.digest_groups}),
         schedule(windows_of(cfg.rate_limit), {cfg.retry_initial, cfg.retry_max, cfg.retry_for}),
-        client(ctx.executor, cfg.url, cfg.ca_file, cfg.timeout),
+        client(ctx.make_client ? ctx.make_client(cfg)
+                               : std::make_unique<net::HttpsClient>(ctx.executor, cfg.url, cfg.ca_file, cfg.timeout)),
         wake(ctx.executor),
         progress(ctx.executor),
         rng(std::random_device{}()),
@@ -74,7 +75,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   std::optional<store::Spool> spool;  // nullopt when storage.dir refused the spool directory
   core::Outbox outbox;
   core::RetrySchedule schedule;
-  net::HttpsClient client;
+  std::unique_ptr<net::HttpClient> client;
   asio::steady_timer wake;
   net::Signal progress;  // after every answer applied: what drain() waits on
   std::mt19937_64 rng;
@@ -274,7 +275,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   }
 
   asio::awaitable<void> run(std::shared_ptr<State> self) {
-    if (auto why = client.setup_error()) {
+    if (auto why = client->setup_error()) {
       disabled = *why;
       spdlog::error("receiver {}: {}; nothing will be sent until reload", name, *why);
     }
@@ -292,7 +293,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
       schedule.sent(now);
       sending = true;
       outbox.set_in_flight(true);
-      const net::ClientResult r = co_await client.post(body_of(outbox.front()), "application/json",
+      const net::ClientResult r = co_await client->post(body_of(outbox.front()), "application/json",
                                                        platform.extra_query);
       sending = false;
       if (stopped) break;  // what was in flight stays in the spool for the next run
@@ -318,7 +319,7 @@ HttpReceiver::HttpReceiver(const config::Receiver& cfg, const ReceiverContext& c
 HttpReceiver::~HttpReceiver() {
   state_->stopped = true;
   state_->wake.cancel();
-  state_->client.close();
+  state_->client->close();
 }
 
 const std::string& HttpReceiver::name() const { return state_->name; }
@@ -351,7 +352,7 @@ asio::awaitable<void> HttpReceiver::drain(std::chrono::steady_clock::time_point 
   }
   s->stopped = true;
   s->wake.cancel();
-  s->client.close();
+  s->client->close();
 }
 
 }  // namespace erralert::deliver

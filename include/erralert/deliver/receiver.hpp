@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,7 @@
 #include "erralert/core/clock.hpp"
 #include "erralert/core/metrics.hpp"
 #include "erralert/core/notification.hpp"
+#include "erralert/net/https_client.hpp"
 
 namespace erralert::deliver {
 
@@ -63,6 +65,8 @@ struct ReceiverContext {
   core::Metrics* metrics = nullptr;
   std::string storage_dir;
   std::FILE* console = stdout;  ///< where console receivers write
+  /// Makes the HTTP client of a receiver; empty: net::HttpsClient to its URL (tests pass a fake).
+  std::function<std::unique_ptr<net::HttpClient>(const config::Receiver&)> make_client;
 };
 
 /// Builds the receiver `cfg` describes. Throws std::runtime_error for a type it cannot build.

@@ -43,14 +43,27 @@ inline constexpr std::size_t kMaxResponseBody = 64 * 1024;
 /// The name of an error kind, for logs and metrics labels.
 std::string_view to_string(ClientErrorKind kind);
 
-class HttpsClient {
+/// What a receiver posts through: HttpsClient, or a fake in tests.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  /// POSTs `body` as `content_type`, with `extra_query` appended to the URL's query.
+  virtual boost::asio::awaitable<ClientResult> post(std::string body, std::string_view content_type,
+                                                    std::string_view extra_query = {}) = 0;
+  /// Drops any kept-alive connection (a post in flight fails with a network error).
+  virtual void close() = 0;
+  /// Why this client cannot send, URL-free; nullopt when it can.
+  virtual const std::optional<std::string>& setup_error() const = 0;
+};
+
+class HttpsClient final : public HttpClient {
  public:
   /// `url` is a secret (it holds the webhook token): kept private, never logged or returned.
   /// `ca_file`: empty = the system trust store (honours SSL_CERT_FILE and SSL_CERT_DIR, read
   /// now); else only that CA bundle. Never throws: a bad URL or CA file fails every post().
   HttpsClient(const boost::asio::any_io_executor& ex, std::string url, std::string ca_file,
               std::chrono::milliseconds timeout);
-  ~HttpsClient();
+  ~HttpsClient() override;
   HttpsClient(const HttpsClient&) = delete;
   HttpsClient& operator=(const HttpsClient&) = delete;
 
@@ -60,13 +73,13 @@ class HttpsClient {
   /// a new one. Concurrent calls are served one after another. Destroying the client closes
   /// the connection; a call in flight then ends with a network error.
   boost::asio::awaitable<ClientResult> post(std::string body, std::string_view content_type,
-                                            std::string_view extra_query = {});
+                                            std::string_view extra_query = {}) override;
 
   /// Drops the kept-alive connection (a post in flight fails with a network error).
-  void close();
+  void close() override;
 
   /// Why this client cannot send (bad URL, unreadable CA file), URL-free; nullopt when it can.
-  const std::optional<std::string>& setup_error() const;
+  const std::optional<std::string>& setup_error() const override;
 
  private:
   struct Impl;
