@@ -80,9 +80,12 @@ Aggregator::Slot& Aggregator::open(const Delivery& d, std::string_view fingerpri
   g.overflow = overflow;
   g.opened_ms = now_ms;
   g.window_end_ms = now_ms + g.dedup.window.count();
+  // Remembered only for memory_ms, whether or not a tick has forgotten it yet.
   if (auto c = closed_.find(key); c != closed_.end()) {
-    g.seen_before = c->second.total;
-    g.seen_before_since_ms = c->second.since_ms;
+    if (c->second.closed_ms + limits_.memory_ms > now_ms) {
+      g.seen_before = c->second.total;
+      g.seen_before_since_ms = c->second.since_ms;
+    }
     closed_.erase(c);  // closed_order_ drops its entry lazily
   }
   reschedule(s);
@@ -129,7 +132,7 @@ bool Aggregator::roll(Slot& s, std::int64_t now_ms, Step& out) {
   bool moved = false;
   while (g.window_end_ms <= now_ms) {
     if (!g.notified || g.pending == 0) {
-      close(s, now_ms, out);
+      close(s, g.window_end_ms, out);  // it closed when its quiet window ended, however late we look
       return false;
     }
     out.notifications.push_back(notification(g, NotificationKind::summary));

@@ -164,8 +164,24 @@ void Outbox::set_in_flight(bool on) {
   in_flight_ = on;
   if (on) {
     unindex(items_.front());
-  } else {
-    index(items_.front());
+    return;
+  }
+  // A retry: the head takes its groups' merges again, but not for a group that has a newer item
+  // behind it (made while the head was in flight, or a resolved): a group's news stays in order.
+  Item& head = items_.front();
+  if (!mergeable(head)) return;
+  const Notification& n = *head.notification;
+  for (const auto& g : n.groups) {
+    Key key = key_of(n.route, g.fingerprint);
+    if (by_group_.contains(key)) continue;
+    const bool newer = std::any_of(std::next(items_.begin()), items_.end(), [&](const Item& item) {
+      if (!item.notification) return false;
+      const Notification& m = *item.notification;
+      if (!m.route.empty() && m.route != n.route) return false;  // a digest of several routes may hold it
+      return std::any_of(m.groups.begin(), m.groups.end(),
+                         [&](const GroupEntry& e) { return e.fingerprint == g.fingerprint; });
+    });
+    if (!newer) by_group_.emplace(std::move(key), &head);
   }
 }
 
