@@ -231,8 +231,12 @@ void Aggregator::reconfigure(const std::vector<config::Route>& routes, Aggregato
 void Aggregator::flush(Step& out) {
   for (auto& [key, s] : groups_) {
     GroupState& g = s.state;
-    if (!g.notified || g.pending == 0) continue;
-    out.notifications.push_back(notification(g, NotificationKind::summary));
+    if (g.pending == 0) continue;
+    if (g.notified) {
+      out.notifications.push_back(notification(g, NotificationKind::summary));
+    } else {
+      out.below_threshold += g.pending;
+    }
     g.pending = 0;
   }
 }

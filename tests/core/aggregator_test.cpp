@@ -401,7 +401,7 @@ TEST(AggregatorOverflow, EachRouteAndReceiverHasItsOwnOverflowGroup) {
   EXPECT_EQ(t.agg.pending_events(), 1u) << "b/fp3 waits in b's overflow group";
 }
 
-TEST(AggregatorFlush, SummariesOfWhatNotifiedGroupsCountedAndTheGroupsStayOpen) {
+TEST(AggregatorFlush, SummariesOfWhatNotifiedGroupsCountedBelowThresholdForTheRestAndTheGroupsStayOpen) {
   const auto cfg = config_of(kReceivers + R"(
 routes:
   - {name: r, receivers: [a], dedup: {window: 1m, resolved: true}}
@@ -415,13 +415,16 @@ routes:
   record(t.step, s(30), t.out);
   EXPECT_EQ(lines_of(t.out), (std::vector<Line>{{30, K::summary, 2, 10, 20, 3}}));
   EXPECT_EQ(t.agg.open_groups(), 2u);
-  EXPECT_EQ(t.agg.pending_events(), 2u) << "fp2 has not reached min_count: nobody is told yet";
+  EXPECT_EQ(t.agg.pending_events(), 0u);
+  EXPECT_EQ(t.step.below_threshold, 2u) << "fp2 never reached min_count: nobody is told, its events are counted";
+  t.step = {};
   t.agg.flush(t.step);
   EXPECT_TRUE(t.step.notifications.empty()) << "a second flush has nothing new";
+  EXPECT_EQ(t.step.below_threshold, 0u);
   t.out.clear();
   t.until(s(1000));
   EXPECT_EQ(lines_of(t.out), (std::vector<Line>{{60, K::resolved, 0, 0, 20, 3}}));
-  EXPECT_EQ(t.step.below_threshold, 2u);
+  EXPECT_EQ(t.step.below_threshold, 0u) << "counted once, at the flush";
 }
 
 TEST(AggregatorSnapshot, RestoredIntoAFreshAggregatorBehavesTheSame) {

@@ -215,7 +215,17 @@ class Simulation {
       if (next_event == arrivals_.size() && !flushed) {
         // A stop: the groups' counts go out now; then every window ends and everything is delivered.
         tick_checked();
+        // What groups below min_count hold is counted below threshold by the stop.
+        std::uint64_t unnotified = 0;
+        for (const auto& g : aggregator_->snapshot().open) {
+          if (!g.notified) {
+            receivers_.at(g.receiver).below += g.pending;
+            unnotified += g.pending;
+          }
+        }
+        const std::uint64_t below_before = step_.below_threshold;
         aggregator_->flush(step_);
+        ASSERT_EQ(step_.below_threshold - below_before, unnotified);
         deliver_step();
         for (const auto& g : aggregator_->snapshot().open) {
           ASSERT_FALSE(g.notified && g.pending > 0) << "flush left " << g.pending << " events of " << g.fingerprint;

@@ -89,6 +89,9 @@ class Aggregator {
   };
 
   explicit Aggregator(AggregatorLimits limits = {});
+  // The time index points into the groups: a copy would point into the original's.
+  Aggregator(const Aggregator&) = delete;
+  Aggregator& operator=(const Aggregator&) = delete;
 
   /// Counts `d` in its group at `now_ms` (ending the group's window first if it is over).
   void admit(const Delivery& d, std::int64_t now_ms, Step& out);
@@ -102,7 +105,8 @@ class Aggregator {
                    Step& out);
 
   /// At a stop: a summary now of what every notified group counted since its last
-  /// notification, so no count waits in memory. The groups stay open.
+  /// notification, so no count waits in memory; what groups below min_count hold is counted in
+  /// Step::below_threshold. The groups stay open.
   void flush(Step& out);
 
   std::size_t open_groups() const { return groups_.size(); }
