@@ -34,11 +34,6 @@ const std::string kSeedEvent = R"({
 })";
 const std::vector<std::string> kSecrets = {"hunter2-secret", "sk-live-0123456789abcdef"};
 
-std::string receiver_yaml(const std::string& name, const std::string& type, const std::string& url,
-                          const std::string& extra = "") {
-  return "  - {name: " + name + ", type: " + type + ", url: \"" + url + "\"" + extra + "}\n";
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;

@@ -187,8 +187,9 @@ DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& h
       << "    dgram_path: \"" << dgram_socket() << "\"\n"
       << "    mode: \"0600\"\n";
   if (!server_yaml.empty()) cfg << "  " << server_yaml << "\n";
-  cfg << "storage:\n  dir: \"" << storage_dir_ << "\"\n" << extra_yaml << "\n";
-  write_file(config_path(), cfg.str());
+  cfg << "storage:\n  dir: \"" << storage_dir_ << "\"\n";
+  base_yaml_ = cfg.str();
+  write_file(config_path(), base_yaml_ + extra_yaml + "\n");
 
   int out[2], err[2];
   const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -279,6 +280,29 @@ std::string DaemonProcess::stderr_text() const {
 }
 
 void DaemonProcess::signal(int sig) { ::kill(pid_, sig); }
+
+void DaemonProcess::rewrite_config(const std::string& extra_yaml) {
+  const std::string tmp = config_path() + ".new";
+  write_file(tmp, base_yaml_ + extra_yaml + "\n");
+  fs::rename(tmp, config_path());
+}
+
+namespace {
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+}  // namespace
+
+bool DaemonProcess::reload(std::chrono::milliseconds timeout) {
+  const std::string done = "reloaded " + config_path();
+  const std::size_t before = occurrences(stderr_text(), done);
+  ::kill(pid_, SIGHUP);
+  return wait_until([&] { return occurrences(err_, done) > before; }, timeout);
+}
 
 int DaemonProcess::terminate(std::chrono::milliseconds timeout) {
   if (exited_) return exit_code_;

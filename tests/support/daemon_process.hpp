@@ -45,6 +45,12 @@ struct CommandResult {
 };
 CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text = "");
 
+/// One line of a `receivers:` list: `extra` adds keys, e.g. ", max_delay: 1s".
+inline std::string receiver_yaml(const std::string& name, const std::string& type, const std::string& url,
+                                 const std::string& extra = "") {
+  return "  - {name: " + name + ", type: " + type + ", url: \"" + url + "\"" + extra + "}\n";
+}
+
 /// What a test adds to a daemon's start beyond its config.
 struct LaunchOptions {
   std::vector<std::string> env;  ///< "NAME=value" entries added to the daemon's environment
@@ -89,6 +95,11 @@ class DaemonProcess {
 
   /// Sends `sig` (SIGHUP: a reload).
   void signal(int sig);
+  /// Replaces the config file (atomically, by a rename) with the harness's server and storage
+  /// blocks and `extra_yaml` in place of the one it started with.
+  void rewrite_config(const std::string& extra_yaml);
+  /// SIGHUP, then waits (at most `timeout`) until the daemon logs that this reload succeeded.
+  bool reload(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// Sends SIGTERM and waits (bounded) for the exit; returns the exit code, -1 when killed.
   int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(15));
   /// Whether the process is still running.
@@ -104,6 +115,7 @@ class DaemonProcess {
 
   TempDir dir_;
   std::string storage_dir_;
+  std::string base_yaml_;  ///< the config the harness writes before `extra_yaml`
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int exit_code_ = -1;

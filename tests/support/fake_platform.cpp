@@ -207,24 +207,83 @@ class DiscordBucket {
   int used_ = 0;
 };
 
+/// Discord's limit enforced (FakePlatform::enforce_rate_limit): at most `count` served requests
+/// within any `per`, over their arrival times; a refused request is not counted.
+class SlidingLimit {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+  SlidingLimit(std::size_t count, std::chrono::milliseconds per) : count_(count), per_(per) {}
+
+  /// Counts a request arriving at `now` and returns nullopt, or, when the window is full,
+  /// counts nothing and returns the seconds until a place frees.
+  std::optional<double> admit(time_point now) {
+    expire(now);
+    if (served_.size() >= count_) return seconds(served_.front() + per_ - now);
+    served_.push_back(now);
+    return std::nullopt;
+  }
+
+  void headers(Response& res, time_point now) {
+    expire(now);
+    const double after = served_.empty() ? 0.0 : seconds(served_.front() + per_ - now);
+    const double epoch =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() + after;
+    res.set("X-RateLimit-Limit", std::to_string(count_));
+    res.set("X-RateLimit-Remaining", std::to_string(count_ - std::min(count_, served_.size())));
+    res.set("X-RateLimit-Reset", DiscordBucket::fixed3(epoch));
+    res.set("X-RateLimit-Reset-After", DiscordBucket::fixed3(after));
+    res.set("X-RateLimit-Bucket", "f1e2d3c4b5a6978812345678abcdef01");
+  }
+
+ private:
+  static double seconds(std::chrono::steady_clock::duration d) {
+    return std::max(0.0, std::chrono::duration<double>(d).count());
+  }
+  void expire(time_point now) {
+    while (!served_.empty() && served_.front() + per_ <= now) served_.pop_front();
+  }
+
+  std::size_t count_;
+  std::chrono::milliseconds per_;
+  std::deque<time_point> served_;
+};
+
+/// Discord's 429 for `retry_after` seconds.
+Response discord_rate_limited(double retry_after, bool global) {
+  Response res = json_response(429, {{"message", "You are being rate limited."},
+                                     {"retry_after", retry_after},
+                                     {"global", global}});
+  res.set("Retry-After", std::to_string(static_cast<long>(std::ceil(retry_after))));
+  res.set("X-RateLimit-Scope", global ? "global" : "user");
+  if (global) res.set("X-RateLimit-Global", "true");
+  return res;
+}
+
+/// `limit` is set when enforce_rate_limit() was called; `limited` says whether it refused.
 Response discord_answer(const FakePlatform::Request& req, const std::optional<Fault>& fault,
-                        DiscordBucket& bucket, std::uint64_t& next_id) {
-  bucket.count();
+                        DiscordBucket& bucket, SlidingLimit* limit, std::uint64_t& next_id, bool& limited) {
+  limited = false;
   Response res;
   const auto path = path_of(req.target);
   const std::string expected = "/api/webhooks/" + std::string(kDiscordId) + "/" + std::string(kDiscordToken);
   const std::string expected_v10 = "/api/v10/webhooks/" + std::string(kDiscordId) + "/" + std::string(kDiscordToken);
+  const auto now = req.received_at;
+  if (limit && (!fault || fault->kind == Fault::Kind::delay)) {
+    if (auto wait = limit->admit(now)) {
+      limited = true;
+      res = discord_rate_limited(*wait, false);
+      limit->headers(res, now);
+      res.set("X-RateLimit-Reset-After", DiscordBucket::fixed3(*wait));
+      return res;
+    }
+  }
+  if (!limit) bucket.count();
   if (fault && fault->kind == Fault::Kind::rate_limited) {
-    res = json_response(429, {{"message", "You are being rate limited."},
-                              {"retry_after", fault->retry_after},
-                              {"global", fault->global}});
+    res = discord_rate_limited(fault->retry_after, fault->global);
     bucket.headers(res);
     // As Discord: the bucket is empty and resets when the wait is over.
-    res.set("Retry-After", std::to_string(static_cast<long>(std::ceil(fault->retry_after))));
     res.set("X-RateLimit-Remaining", "0");
     res.set("X-RateLimit-Reset-After", DiscordBucket::fixed3(fault->retry_after));
-    res.set("X-RateLimit-Scope", fault->global ? "global" : "user");
-    if (fault->global) res.set("X-RateLimit-Global", "true");
     return res;
   }
   if (fault && fault->kind == Fault::Kind::not_found) {
@@ -253,7 +312,11 @@ Response discord_answer(const FakePlatform::Request& req, const std::optional<Fa
   } else {
     res = make_response(204, "", "");
   }
-  bucket.headers(res);
+  if (limit) {
+    limit->headers(res, now);
+  } else {
+    bucket.headers(res);
+  }
   return res;
 }
 
@@ -415,6 +478,7 @@ struct FakePlatform::State {
   std::list<Conn> conns_;  // io thread only
   bool stopping_ = false;  // io thread only
   DiscordBucket bucket_;   // io thread only
+  std::optional<SlidingLimit> limit_;  // io thread only; set by enforce_rate_limit()
   std::uint64_t next_message_id_ = 1300000000000000001ULL;
 
   mutable std::mutex mu_;
@@ -423,6 +487,8 @@ struct FakePlatform::State {
   std::vector<Request> requests_;
   std::size_t connections_ = 0;
   bool keep_alive_ = true;
+  int down_status_ = 0;  // set_down()
+  std::size_t rate_limited_ = 0;  // 429s sent by limit_
 
   std::thread thread_;
 };
@@ -531,9 +597,12 @@ asio::awaitable<void> FakePlatform::State::serve(Stream& stream, std::size_t con
 
     std::optional<Fault> fault = next_fault();
     bool keep_alive = false;
+    std::size_t index = 0;
     {
       std::lock_guard lock(mu_);
       keep_alive = keep_alive_ && client_keep_alive;
+      if (!fault && down_status_ != 0) fault = Fault{Fault::Kind::status, down_status_};
+      index = requests_.size();
       requests_.push_back(req);
     }
     cv_.notify_all();
@@ -545,6 +614,11 @@ asio::awaitable<void> FakePlatform::State::serve(Stream& stream, std::size_t con
       if (stopping_) break;
     }
     Response res = answer(req, fault);
+    {
+      std::lock_guard lock(mu_);
+      requests_[index].status = static_cast<int>(res.result_int());
+    }
+    cv_.notify_all();
     res.keep_alive(keep_alive);
     lowest.expires_after(kStepTimeout);
     auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
@@ -571,7 +645,15 @@ std::optional<Fault> FakePlatform::State::next_fault() {
 Response FakePlatform::State::answer(const Request& req, const std::optional<Fault>& fault) {
   if (fault && fault->kind == Fault::Kind::status) return proxy_answer(fault->status);
   switch (mode_) {
-    case Mode::discord: return discord_answer(req, fault, bucket_, next_message_id_);
+    case Mode::discord: {
+      bool limited = false;
+      Response res = discord_answer(req, fault, bucket_, limit_ ? &*limit_ : nullptr, next_message_id_, limited);
+      if (limited) {
+        std::lock_guard lock(mu_);
+        ++rate_limited_;
+      }
+      return res;
+    }
     case Mode::slack: return slack_answer(req, fault);
     case Mode::webhook: return webhook_answer(req, fault);
   }
@@ -590,6 +672,8 @@ FakePlatform::FakePlatform(Mode mode) : state_(std::make_unique<State>(mode, std
 FakePlatform::FakePlatform(Mode mode, const TlsFiles& tls) : state_(std::make_unique<State>(mode, tls)) {}
 
 FakePlatform::~FakePlatform() = default;
+
+FakePlatform::Mode FakePlatform::mode() const { return state_->mode_; }
 
 std::uint16_t FakePlatform::port() const { return state_->port_; }
 
@@ -628,6 +712,26 @@ void FakePlatform::push_close() { state_->push({Fault::Kind::close}); }
 
 void FakePlatform::push_delay(std::chrono::milliseconds delay) {
   state_->push({Fault::Kind::delay, 0, 0, false, delay});
+}
+
+void FakePlatform::set_down(int status) {
+  std::lock_guard lock(state_->mu_);
+  state_->down_status_ = status;
+}
+
+void FakePlatform::enforce_rate_limit(std::size_t count, std::chrono::milliseconds per) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto set = done->get_future();
+  asio::post(state_->io_, [state = state_.get(), count, per, done] {
+    state->limit_.emplace(count, per);
+    done->set_value();
+  });
+  set.wait_for(std::chrono::seconds(5));
+}
+
+std::size_t FakePlatform::rate_limited_count() const {
+  std::lock_guard lock(state_->mu_);
+  return state_->rate_limited_;
 }
 
 void FakePlatform::set_keep_alive(bool keep_alive) {

@@ -16,6 +16,8 @@
 //   slack    POST /services/T…/B…/X…: 200 "ok"; 400 invalid_payload, no_text, invalid_blocks.
 //   webhook  POST anywhere: 200 {} for a JSON body, else 400.
 // Scripted faults are queued and each consumes one request, in order, before normal behaviour.
+// Two standing behaviours: set_down() answers every request with a status until lifted, and
+// enforce_rate_limit() answers 429 as Discord does when a webhook is sent more than its limit.
 #pragma once
 
 #include <chrono>
@@ -47,6 +49,7 @@ class FakePlatform {
     nlohmann::json json;         ///< the parsed body; `is_discarded()` when it is not JSON
     std::size_t connection = 0;  ///< which accepted connection it came on, from 1
     std::chrono::steady_clock::time_point received_at;  ///< when its body had been read
+    int status = 0;  ///< what the fake answered; 0 before the answer, or when it closed instead
   };
 
   /// Plain HTTP on 127.0.0.1.
@@ -59,6 +62,7 @@ class FakePlatform {
   FakePlatform(const FakePlatform&) = delete;
   FakePlatform& operator=(const FakePlatform&) = delete;
 
+  Mode mode() const;
   /// The bound port on 127.0.0.1.
   std::uint16_t port() const;
   /// The full webhook URL, secret included, e.g. https://localhost:PORT/api/webhooks/ID/TOKEN.
@@ -78,6 +82,17 @@ class FakePlatform {
   void push_close();
   /// Next request: answered normally, after `delay`.
   void push_delay(std::chrono::milliseconds delay);
+
+  /// From now on every request (after the scripted faults) is answered `status` with a proxy's
+  /// HTML page, as a platform that is down; set_down(0) brings it back.
+  void set_down(int status);
+  /// From now on a request that would make more than `count` served requests within `per`
+  /// (a sliding window over arrival times) is answered 429 as Discord does (JSON retry_after,
+  /// Retry-After, X-RateLimit-*), and every answer's X-RateLimit-Remaining/-Reset-After tell
+  /// that window. Discord's webhook limit is the default.
+  void enforce_rate_limit(std::size_t count = 5, std::chrono::milliseconds per = std::chrono::seconds(2));
+  /// The 429s enforce_rate_limit() had to send.
+  std::size_t rate_limited_count() const;
 
   /// With false, every answer carries Connection: close and the fake closes after it.
   void set_keep_alive(bool keep_alive);
