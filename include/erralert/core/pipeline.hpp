@@ -56,8 +56,6 @@ class Pipeline {
   /// Replaces secrets in `e` as process() does.
   void redact(Event& e) const { redactor_.redact(e); }
 
-  const std::vector<config::Route>& routes() const { return routes_; }
-
  private:
   struct CompiledRoute {
     const config::Route* route;
