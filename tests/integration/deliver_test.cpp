@@ -5,8 +5,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "erralert/core/utf8.hpp"
 #include "support/daemon_process.hpp"
@@ -37,13 +35,6 @@ const std::vector<std::string> kSecrets = {"hunter2-secret", "sk-live-0123456789
 std::string receiver_yaml(const std::string& name, const std::string& type, const std::string& url,
                           const std::string& extra = "") {
   return "  - {name: " + name + ", type: " + type + ", url: \"" + url + "\"" + extra + "}\n";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 nlohmann::json receiver_status(const DaemonProcess& d, const std::string& name) {
