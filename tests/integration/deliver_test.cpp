@@ -5,8 +5,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "erralert/core/utf8.hpp"
 #include "support/daemon_process.hpp"
@@ -33,13 +31,6 @@ const std::string kSeedEvent = R"({
   "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"
 })";
 const std::vector<std::string> kSecrets = {"hunter2-secret", "sk-live-0123456789abcdef"};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 nlohmann::json receiver_status(const DaemonProcess& d, const std::string& name) {
   const nlohmann::json status = http_get(d.port(), "/v1/status").json();

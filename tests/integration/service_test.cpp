@@ -8,8 +8,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -96,13 +94,6 @@ TEST(Service, AWatchdogMeantForAnotherProcessIsNotPinged) {
   EXPECT_EQ(manager.next("STOPPING=1"), "STOPPING=1");
   // A watchdog that was on would have pinged as soon as the daemon was ready.
   EXPECT_EQ(count_starting(manager.seen(), "WATCHDOG"), 0u);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 TEST(Service, ReloadOverHttpAppliesTheFileOrSaysWhyNot) {

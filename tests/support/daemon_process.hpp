@@ -37,6 +37,8 @@ class TempDir {
 
 /// Writes `text` to `path`.
 void write_file(const std::string& path, const std::string& text);
+/// The bytes of the file at `path`; empty when it cannot be read.
+std::string read_file(const std::string& path);
 
 /// Runs `erralertd` with `args` to completion (bounded) and returns its exit code and output.
 struct CommandResult {
