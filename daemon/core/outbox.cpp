@@ -97,7 +97,7 @@ Outbox::Item& Outbox::restore(Item item) {
   return added;
 }
 
-std::vector<Outbox::Item> Outbox::fold_if_late(std::int64_t head_due_ms, std::chrono::milliseconds max_delay) {
+std::vector<Outbox::Item> Outbox::fold_if_late(std::int64_t last_due_ms, std::chrono::milliseconds max_delay) {
   last_digest_ = nullptr;
   std::vector<std::list<Item>::iterator> foldable;
   auto it = items_.begin();
@@ -108,7 +108,7 @@ std::vector<Outbox::Item> Outbox::fold_if_late(std::int64_t head_due_ms, std::ch
   if (foldable.size() < 2) return {};
   std::int64_t oldest = foldable.front()->attempt.created_ms;
   for (auto f : foldable) oldest = std::min(oldest, f->attempt.created_ms);
-  if (head_due_ms - oldest <= max_delay.count()) return {};
+  if (last_due_ms - oldest <= max_delay.count()) return {};
 
   Item digest;
   digest.attempt = foldable.front()->attempt;  // the head's retry state goes on

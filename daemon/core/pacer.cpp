@@ -32,6 +32,17 @@ void Pacer::record(std::int64_t now_ms) {
   while (!sent_.empty() && sent_.front() <= now_ms - longest) sent_.pop_front();
 }
 
+std::int64_t Pacer::projected(std::int64_t first_ms, std::size_t behind, std::int64_t stop_after_ms) const {
+  std::int64_t t = first_ms;
+  if (windows_.empty()) return t;  // unpaced: they all go as soon as the first does
+  Pacer p = *this;
+  for (std::size_t i = 0; i < behind && t <= stop_after_ms; ++i) {
+    p.record(t);
+    t = p.next_allowed(t);
+  }
+  return t;
+}
+
 void Pacer::hold_until(std::int64_t until_ms) { hold_until_ms_ = std::max(hold_until_ms_, until_ms); }
 
 }  // namespace erralert::core

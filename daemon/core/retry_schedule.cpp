@@ -13,6 +13,11 @@ std::int64_t RetrySchedule::due(const Attempt& head, std::int64_t now_ms) const 
   return std::max(pacer_.next_allowed(now_ms), head.next_attempt_ms);
 }
 
+std::int64_t RetrySchedule::projected_due(const Attempt& head, std::size_t behind, std::int64_t now_ms,
+                                          std::int64_t stop_after_ms) const {
+  return pacer_.projected(due(head, now_ms), behind, stop_after_ms);
+}
+
 void RetrySchedule::sent(std::int64_t now_ms) { pacer_.record(now_ms); }
 
 RetrySchedule::Step RetrySchedule::after(Attempt& head, const Decision& d,

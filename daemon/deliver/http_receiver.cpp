@@ -285,7 +285,8 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
         continue;
       }
       const std::int64_t now = clock.now_ms();
-      fold(schedule.due(outbox.front().attempt, now));
+      // Folded when the last of what waits would go out past max_delay at the receiver's pace.
+      fold(schedule.projected_due(outbox.front().attempt, outbox.size() - 1, now, now + max_delay.count()));
       if (const std::int64_t due = schedule.due(outbox.front().attempt, now); due > now) {
         co_await sleep_until(due);
         continue;

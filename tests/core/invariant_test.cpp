@@ -352,7 +352,9 @@ class Simulation {
     r.woken = false;
     r.wake_at = kNever;
     if (r.sending || r.outbox.empty()) return;
-    if (!r.outbox.fold_if_late(r.schedule.due(r.outbox.front().attempt, now_), r.max_delay).empty()) ++r.folds;
+    const std::int64_t last_due = r.schedule.projected_due(r.outbox.front().attempt, r.outbox.size() - 1, now_,
+                                                           now_ + r.max_delay.count());
+    if (!r.outbox.fold_if_late(last_due, r.max_delay).empty()) ++r.folds;
     note_size(r);
     if (const std::int64_t due = r.schedule.due(r.outbox.front().attempt, now_); due > now_) {
       r.wake_at = due;

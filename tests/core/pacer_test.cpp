@@ -73,5 +73,20 @@ TEST(Pacer, ZeroWindowsAreIgnored) {
   EXPECT_EQ(p.next_allowed(0), 0);
 }
 
+TEST(Pacer, ProjectedSaysWhenTheNthWaitingRequestCouldGo) {
+  // Discord's pace from an empty history: five in the first 2 s, then one every 400 ms on
+  // average until the minute's 30 are used, then the next minute.
+  Pacer p({{5, 2s}, {30, 1min}});
+  EXPECT_EQ(p.projected(0, 0, INT64_MAX), 0) << "the next one goes at once";
+  EXPECT_EQ(p.projected(0, 4, INT64_MAX), 0) << "five fit in the first instant";
+  EXPECT_EQ(p.projected(0, 5, INT64_MAX), 2000);
+  EXPECT_EQ(p.projected(0, 29, INT64_MAX), 10000);
+  EXPECT_EQ(p.projected(0, 30, INT64_MAX), 60000) << "the 31st waits for the minute";
+  EXPECT_LE(p.projected(0, 10'000, 30'000), 60'000) << "stops soon after the bound instead of walking 10,000";
+  EXPECT_GT(p.projected(0, 10'000, 30'000), 30'000);
+  EXPECT_EQ(p.next_allowed(0), 0) << "a projection records nothing";
+  EXPECT_EQ(Pacer().projected(7, 1'000'000, INT64_MAX), 7) << "unpaced: all go with the first";
+}
+
 }  // namespace
 }  // namespace erralert::core

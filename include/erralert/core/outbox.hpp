@@ -55,11 +55,12 @@ class Outbox {
   /// Adds an item loaded from the store, behind the others.
   Item& restore(Item item);
 
-  /// When `head_due_ms` (when the head may be sent) is more than `max_delay` after the oldest
+  /// When `last_due_ms` (when the last waiting notification could be sent: the head's due time,
+  /// or RetrySchedule::projected_due for the last) is more than `max_delay` after the oldest
   /// waiting notification was made, folds every waiting notification that can fold into one
   /// digest, placed where the first of them stood. Returns the items folded away (the digest
   /// is a new item: store it, then forget these); empty when nothing folded.
-  std::vector<Item> fold_if_late(std::int64_t head_due_ms, std::chrono::milliseconds max_delay);
+  std::vector<Item> fold_if_late(std::int64_t last_due_ms, std::chrono::milliseconds max_delay);
   /// The digest that fold_if_late() made last; null when it made none.
   Item* last_digest() { return last_digest_; }
 

@@ -26,6 +26,9 @@ class Pacer {
   std::int64_t next_allowed(std::int64_t now_ms) const;
   /// Notes a request sent at `now_ms`.
   void record(std::int64_t now_ms);
+  /// When the request `behind` places after the next one could go, if each went as soon as
+  /// allowed from `first_ms` on (the next one's time); stops early once past `stop_after_ms`.
+  std::int64_t projected(std::int64_t first_ms, std::size_t behind, std::int64_t stop_after_ms) const;
   /// Sends nothing before `until_ms` (a platform's Retry-After or bucket reset).
   void hold_until(std::int64_t until_ms);
 

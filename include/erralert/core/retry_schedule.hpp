@@ -44,6 +44,11 @@ class RetrySchedule {
 
   /// The earliest time `head` may be sent: its own retry time and every pacing window.
   std::int64_t due(const Attempt& head, std::int64_t now_ms) const;
+  /// When the notification `behind` places after `head` could be sent, if every send succeeded
+  /// (pacing alone); a projection that stops once past `stop_after_ms`. The receiver folds what
+  /// waits into a digest when this says the last of it would wait past max_delay.
+  std::int64_t projected_due(const Attempt& head, std::size_t behind, std::int64_t now_ms,
+                             std::int64_t stop_after_ms) const;
   /// Notes a request sent at `now_ms` (it counts against the windows whatever its answer).
   void sent(std::int64_t now_ms);
   /// Applies the verdict on `head`. `bucket_wait` is the platform's hint that its bucket is
