@@ -95,7 +95,7 @@ void Daemon::describe_metrics() {
 
 void Daemon::build_receivers(const config::Config& cfg) {
   deliver::ReceiverContext ctx{io_.get_executor(), &clock_, &metrics_, cfg.storage.dir, stdout, {}};
-  std::map<std::string, std::unique_ptr<deliver::Receiver>, std::less<>> built;
+  ReceiverMap built;
   for (const auto& r : cfg.receivers) {
     // A receiver whose config is unchanged keeps running (its queue, pacing and connection);
     // a disabled one is rebuilt, since a reload is how an operator re-enables it.

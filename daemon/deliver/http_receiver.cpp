@@ -108,8 +108,9 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
     return e;
   }
 
-  /// The outbox item a spool file holds; nullopt when its notification does not read back.
-  static std::optional<Item> item_of(store::SpoolEntry e) {
+  /// The outbox item a spool file holds, moved out of `e`; nullopt (and `e` untouched) when its
+  /// notification does not read back.
+  static std::optional<Item> item_of(store::SpoolEntry& e) {
     Item item;
     if (!e.notification.is_null()) {
       item.notification = core::notification_from_json(e.notification);
@@ -131,13 +132,11 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
       spool.emplace(store::spool_dir_for(storage_dir, name));
       std::vector<std::string> set_aside;
       for (auto& e : spool->load(&set_aside)) {
-        const std::string id = e.id;
-        store::SpoolEntry copy = e;
-        if (auto item = item_of(std::move(e))) {
+        if (auto item = item_of(e)) {
           outbox.restore(std::move(*item));
         } else {
-          spool->set_aside(copy);
-          set_aside.push_back(id);
+          spool->set_aside(e);
+          set_aside.push_back(e.id);
         }
       }
       for (const auto& file : set_aside) {
