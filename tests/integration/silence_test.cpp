@@ -128,6 +128,11 @@ TEST(Silences, ChangesTakeTheToken) {
 }
 
 TEST(Silences, ASilenceTheDiskRefusesIsNotAdded) {
+#if defined(__SANITIZE_THREAD__)
+  // As in Faults.FullDiskUnderStorageIsReportedAndDeliveryGoesOn: ThreadSanitizer's runtime
+  // writes a file before main() and dies of SIGXFSZ under RLIMIT_FSIZE 0.
+  GTEST_SKIP() << "RLIMIT_FSIZE 0 stops ThreadSanitizer's runtime before erralertd starts";
+#endif
   // Every file the daemon writes is capped at 0 bytes (RLIMIT_FSIZE), as on a full disk.
   DaemonProcess d(kConfig, "", "", "", 0);
   auto res = http_post(d.port(), "/v1/silences", R"({"match":{"service":"search"},"for":"1h"})");
