@@ -9,6 +9,7 @@
 #include "erralert/app/route_test.hpp"
 #include "erralert/app/send.hpp"
 #include "erralert/app/silence_cli.hpp"
+#include "erralert/app/state_cli.hpp"
 #include "erralert/config/config.hpp"
 
 namespace {
@@ -96,6 +97,18 @@ int main(int argc, char** argv) {
   daemon_options(silence_expire);
   silence_expire->add_option("id", sil.id, "the silence's id, as silence list shows it")->required();
 
+  auto* state = cli.add_subcommand("state", "inspect a stopped daemon's state store (storage.dir)");
+  state->require_subcommand(1);
+  app::StateOptions sto;
+  std::string state_output = "text";
+  auto* state_stats = state->add_subcommand("stats", "size, waiting notifications, groups, dead letters");
+  auto* state_dead = state->add_subcommand("dead-letters", "list what platforms refused for good");
+  std::int64_t retry_id = 0;
+  auto* retry = state_dead->add_option("--retry", retry_id, "move dead letter ID back to its receiver's spool");
+  for (auto* sub : {state_stats, state_dead}) {
+    sub->add_option("--output", state_output, "text (the default) or json")->check(CLI::IsMember({"text", "json"}));
+  }
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -117,6 +130,12 @@ int main(int argc, char** argv) {
     return app::kExitUsage;
   }
   if (*check) return check_config(config_path);
+  if (*state) {
+    sto.config = config_path;
+    sto.json = state_output == "json";
+    if (*retry) sto.retry = retry_id;
+    return *state_stats ? app::state_stats(sto, std::cout, std::cerr) : app::state_dead_letters(sto, std::cout, std::cerr);
+  }
   if (*route_test) {
     rto.config = config_path;
     return app::route_test(rto, std::cout, std::cerr);

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev
-  libcli11-dev libssl-dev libre2-dev libgtest-dev libgmock-dev
+  libcli11-dev libssl-dev libre2-dev libsqlite3-dev libgtest-dev libgmock-dev
   curl openssl socat  # socat: the README's datagram example
   systemd  # systemd-analyze, which checks the units in systemd/
 )

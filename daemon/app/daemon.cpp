@@ -16,7 +16,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "erralert/store/spool.hpp"
 
 #ifndef ERRALERT_VERSION
 #define ERRALERT_VERSION "dev"
@@ -82,23 +81,32 @@ void Daemon::describe_metrics() {
   metrics_.describe("notifications_failed_total", "counter", "Failed delivery attempts, by reason.");
   metrics_.describe("notifications_dead_total", "counter", "Notifications refused for good (dead-letter.jsonl).");
   metrics_.describe("receiver_queue_depth", "gauge", "Notifications accepted and not yet delivered.");
-  metrics_.describe("spool_notifications", "gauge", "Notifications waiting in the spool, all receivers.");
+  metrics_.describe("spool_notifications", "gauge", "Notifications committed to the state store's spool, all receivers.");
+  metrics_.describe("store_bytes", "gauge", "Bytes of erralert.db and its WAL on disk.");
+  metrics_.describe("store_commit_seconds", "histogram", "Seconds one group commit of the state store took.");
+  metrics_.describe("store_last_commit_age_seconds", "gauge",
+                    "Seconds since the state store last committed (-1 before the first commit).");
+  metrics_.describe("store_commit_errors_total", "counter", "Group commits the state store could not make.");
+  metrics_.describe("store_folds_total", "counter",
+                    "Times a receiver's waiting notifications folded into a digest because the store reached "
+                    "storage.max_bytes.");
   metrics_.describe("delivery_seconds", "histogram",
                     "Seconds from a notification's acceptance to its platform taking it, retries included.");
   metrics_.describe("config_reloads_total", "counter", "Config reloads, by result.");
   metrics_.gauge("build_info", {{"version", ERRALERT_VERSION}}, [] { return 1.0; });
-  metrics_.gauge("spool_notifications", {}, [this] { return static_cast<double>(spool_notifications()); });
   metrics_.gauge("pipeline_queue_depth", {}, [this] { return static_cast<double>(intake_.depth()); });
   metrics_.gauge("http_connections", {},
                  [this] { return http_ ? static_cast<double>(http_->connections()) : 0.0; });
 }
 
-void Daemon::build_receivers(const config::Config& cfg) {
-  deliver::ReceiverContext ctx{io_.get_executor(), &clock_, &metrics_, cfg.storage.dir, stdout, {}};
+void Daemon::build_receivers(const config::Config& cfg, std::map<std::string, std::vector<core::Outbox::Item>> backlogs) {
+  deliver::ReceiverContext ctx{io_.get_executor(), &clock_, &metrics_, store_.get(), stdout, {}};
   ReceiverMap built;
   for (const auto& r : cfg.receivers) {
     // A receiver whose config is unchanged keeps running (its queue, pacing and connection);
-    // a disabled one is rebuilt, since a reload is how an operator re-enables it.
+    // a disabled one is rebuilt, since a reload is how an operator re-enables it. A rebuilt
+    // one takes over what its predecessor had waiting; a name new to this run takes what the
+    // store kept under it.
     auto old = receivers_.find(r.name);
     const auto before = std::find_if(cfg_.receivers.begin(), cfg_.receivers.end(),
                                      [&](const config::Receiver& c) { return c.name == r.name; });
@@ -107,8 +115,16 @@ void Daemon::build_receivers(const config::Config& cfg) {
     if (keep) {
       built.emplace(r.name, std::move(old->second));
     } else {
-      if (old != receivers_.end()) old->second.reset();  // stop it before its successor loads the spool
-      built.emplace(r.name, deliver::make_receiver(r, ctx));
+      std::vector<core::Outbox::Item> backlog;
+      if (old != receivers_.end()) {
+        backlog = old->second->take_backlog();
+        old->second.reset();
+      } else if (auto b = backlogs.find(r.name); b != backlogs.end()) {
+        backlog = std::move(b->second);
+      } else if (restored_) {
+        backlog = store_->spool_of(r.name);  // a receiver removed earlier in this run, back
+      }
+      built.emplace(r.name, deliver::make_receiver(r, ctx, std::move(backlog)));
     }
     metrics_.gauge("receiver_queue_depth", {{"receiver", r.name}}, [this, name = r.name] {
       auto it = receivers_.find(name);
@@ -119,24 +135,88 @@ void Daemon::build_receivers(const config::Config& cfg) {
       return it == receivers_.end() ? 0.0 : static_cast<double>(it->second->backlog_events());
     });
   }
+  // Receivers that are gone: what they had waiting is recorded in the store, where it stays.
+  for (auto& [name, r] : receivers_) {
+    if (r) r->take_backlog();
+  }
   receivers_ = std::move(built);
-  warn_of_unclaimed_spools(cfg.storage.dir);
 }
 
-void Daemon::warn_of_unclaimed_spools(const std::string& storage_dir) const {
-  std::vector<std::string> claimed;
-  for (const auto& [name, r] : receivers_) claimed.push_back(r->spool_dir());
-  for (const auto& u : store::unclaimed_spools(storage_dir, claimed)) {
-    spdlog::warn("{} holds {} notification(s) of a receiver that is no longer configured; they wait there, "
-                 "undelivered, until a receiver of that name is configured again",
-                 u.dir, u.notifications);
+void Daemon::warn_of_unclaimed(const std::vector<std::pair<std::string, std::size_t>>& by_receiver) const {
+  for (const auto& [name, n] : by_receiver) {
+    if (receivers_.contains(name)) continue;
+    spdlog::warn("the state store holds {} notification(s) of receiver {}, which is no longer configured; they "
+                 "wait there, undelivered, until a receiver of that name is configured again",
+                 n, name);
+  }
+}
+
+void Daemon::open_store() {
+  store::StoreOptions options{cfg_.storage.dir, cfg_.storage.commit_interval, cfg_.storage.max_bytes};
+  try {
+    store_ = store::StateStore::open(options, io_.get_executor(), &metrics_);
+  } catch (const store::StoreError& e) {
+    throw StartError(e.what());
+  }
+  store::StoreContents found = store_->take_contents();
+  for (const auto& note : found.notes) spdlog::info("state store: {}", note);
+  for (const auto& problem : found.problems) spdlog::error("state store: {}", problem);
+  load_silences(found.silences);
+  std::map<std::string, std::vector<core::Outbox::Item>> backlogs;
+  std::map<std::string, std::size_t> counts;
+  for (auto& [receiver, item] : found.spool) {
+    ++counts[receiver];
+    backlogs[receiver].push_back(std::move(item));
+  }
+  build_receivers(cfg_, std::move(backlogs));
+  warn_of_unclaimed({counts.begin(), counts.end()});
+  dispatcher_.restore(std::move(found.groups), cfg_);
+  spdlog::info("state store {}: {} open group(s), {} waiting notification(s), {} silence(s) restored", store_->path(),
+               dispatcher_.open_groups(), found.spool.size(), found.silences.size());
+  store_->on_batch([this] {
+    store_->record_groups(dispatcher_.take_group_changes());
+    store_->cover(intake_.popped());
+  });
+  store_->on_commit([this] { after_commit(); });
+  store_->start();
+  restored_ = true;
+}
+
+nlohmann::json Daemon::store_status() const {
+  const auto& d = store_->disk();
+  const auto age = store_->last_commit_age_seconds();
+  return {{"path", store_->path()},
+          {"file_bytes", d.file_bytes},
+          {"used_bytes", d.used_bytes},
+          {"max_bytes", cfg_.storage.max_bytes},
+          {"spool_notifications", d.spool_rows},
+          {"spool_events", d.spool_events},
+          {"open_groups", d.open_groups},
+          {"dead_letters", d.dead_letters},
+          {"last_commit_age_seconds", age ? nlohmann::json(*age) : nlohmann::json(nullptr)},
+          {"error", store_->error()}};
+}
+
+void Daemon::after_commit() {
+  intake_.refuse_all(store_->error().empty() ? "" : "the state store cannot commit (" + store_->error() + ")");
+  if (!store_->over_max_bytes()) return;
+  // Past storage.max_bytes: the receiver with the most waiting folds it into one digest.
+  deliver::Receiver* largest = nullptr;
+  for (auto& [name, r] : receivers_) {
+    if (!largest || r->queue_depth() > largest->queue_depth()) largest = r.get();
+  }
+  if (!largest) return;
+  if (const std::size_t folded = largest->compact(); folded > 0) {
+    ++metrics_.counter("store_folds_total", {{"receiver", largest->name()}});
+    spdlog::warn("state store past storage.max_bytes ({} bytes in use): {} notifications waiting for {} folded "
+                 "into one digest, counts kept",
+                 store_->disk().used_bytes, folded, largest->name());
   }
 }
 
 void Daemon::start() {
   ensure_storage_dir(cfg_.storage.dir);
-  load_silences();
-  build_receivers(cfg_);
+  open_store();
   const auto& s = cfg_.server;
   // Sockets systemd listens on (erralertd.socket) replace the ones the config would bind, so
   // events sent while erralertd restarts wait in the kernel.
@@ -238,8 +318,14 @@ asio::awaitable<void> Daemon::shutdown() {
   // 2. Run every queued event through the pipeline.
   intake_.stop();
   co_await dispatcher_.done();
-  // 3. Deliver what can be delivered in time; the rest stays in the spool.
+  // 3. Deliver what can be delivered in time; the rest stays in the store.
   for (auto& [name, r] : receivers_) co_await r->drain(deadline);
+  // 4. Commit everything: the groups, what waits, what was delivered.
+  if (std::string why; !store_->commit_now(&why)) {
+    spdlog::error("state store: the last commit failed ({}); what was recorded since the last good commit is lost",
+                  why);
+    exit_code_ = kExitRuntime;
+  }
   signals_.cancel();
   spdlog::info("stopped");
   io_.stop();
@@ -269,6 +355,7 @@ net::ReloadReply Daemon::apply_config_file() {
     // after a restart).
     dispatcher_.reconfigure(next);
     build_receivers(next);
+    warn_of_unclaimed(store_->spool_by_receiver());
     silences_.set_config(next.silences);
     intake_.reconfigure(next);
     next.server = cfg_.server;
@@ -295,13 +382,12 @@ net::ReloadReply Daemon::apply_config_file() {
 net::IngestReply Daemon::ingest(std::string_view body, core::BodyFormat format,
                                 std::string_view service_hint) {
   auto a = intake_.submit_body(body, format, service_hint);
-  return {std::move(a.result), a.queue_full};
+  const std::uint64_t ticket = cfg_.server.http.durable_ack ? a.ticket : 0;
+  return {std::move(a.result), a.queue_full, std::move(a.unavailable), ticket};
 }
 
-std::size_t Daemon::spool_notifications() const {
-  std::size_t total = 0;
-  for (const auto& [name, r] : receivers_) total += r->queue_depth();
-  return total;
+asio::awaitable<bool> Daemon::durable(std::uint64_t ticket) {
+  co_return co_await store_->committed(ticket, std::chrono::steady_clock::now() + cfg_.server.http.body_timeout);
 }
 
 std::string Daemon::metrics_text() { return metrics_.render(); }
@@ -330,13 +416,15 @@ nlohmann::json Daemon::status() {
           {"receivers", receivers},
           {"groups_open", dispatcher_.open_groups()},
           {"events_pending_in_groups", dispatcher_.pending_events()},
-          {"spool_notifications", spool_notifications()}};
+          {"spool_notifications", store_->disk().spool_rows},
+          {"store", store_status()}};
 }
 
 std::vector<std::string> Daemon::not_ready_reasons() {
   std::vector<std::string> reasons;
   if (shutting_down_) reasons.push_back("shutting down");
   if (::access(cfg_.storage.dir.c_str(), W_OK) != 0) reasons.push_back("storage.dir is not writable");
+  if (!store_->error().empty()) reasons.push_back("state store cannot commit: " + store_->error());
   for (const auto& [name, r] : receivers_) {
     if (r->state() != deliver::ReceiverState::ready) {
       reasons.push_back("receiver " + name + ": " + std::string(deliver::to_string(r->state())) + ": " + r->state_reason());

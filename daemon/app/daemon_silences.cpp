@@ -1,36 +1,31 @@
-// Daemon: silences at run time, kept in storage.dir/silences.json (GET/POST /v1/silences, DELETE).
+// Daemon: silences at run time, kept in the state store (GET/POST /v1/silences, DELETE).
 #include <spdlog/spdlog.h>
 
 #include "erralert/app/daemon.hpp"
-#include "erralert/store/silence_file.hpp"
 
 namespace erralert::app {
 
-void Daemon::load_silences() {
+void Daemon::load_silences(const nlohmann::json& stored) {
   silences_.set_config(cfg_.silences);
-  const std::string path = store::silence_file_path(cfg_.storage.dir);
-  const auto file = store::read_silence_file(cfg_.storage.dir);
-  if (!file.set_aside.empty()) {
-    spdlog::warn("{} is damaged ({}); moved to {}, starting without its silences", path, file.error, file.set_aside);
-  } else if (!file.error.empty()) {
-    spdlog::warn("{}; starting without its silences", file.error);
-  }
-  const auto restored = silences_.restore(file.entries);
+  const auto restored = silences_.restore(stored);
   const auto ended = silences_.prune(clock_.now_ms());
   if (restored.skipped > 0) {
-    spdlog::warn("{}: {} entr{} not a silence, skipped (and gone from the file at the next change)", path,
-                 restored.skipped, restored.skipped == 1 ? "y is" : "ies are");
+    spdlog::warn("state store: {} stored silence entr{} not a silence, skipped", restored.skipped,
+                 restored.skipped == 1 ? "y is" : "ies are");
   }
   if (restored.loaded > 0) {
-    spdlog::info("{}: {} silence(s), {} of them ended while erralertd was stopped", path, restored.loaded, ended);
+    spdlog::info("state store: {} silence(s), {} of them ended while erralertd was stopped", restored.loaded, ended);
   }
 }
 
 std::string Daemon::save_silences(const core::SilenceSet& next) {
+  store_->record_silences(next.to_json());
   std::string why;
-  if (store::write_silence_file(cfg_.storage.dir, next.to_json(), &why)) return {};
+  if (store_->commit_now(&why)) return {};
+  // The failed batch is retried later: make it carry the silences that stay in force.
+  store_->record_silences(silences_.to_json());
   if (why.empty()) why = "unknown error";
-  spdlog::error("cannot write {}: {}", store::silence_file_path(cfg_.storage.dir), why);
+  spdlog::error("cannot commit the silences to the state store: {}", why);
   return why;
 }
 
@@ -44,7 +39,7 @@ net::SilenceAddReply Daemon::add_silence(const nlohmann::json& body) {
   const std::int64_t now_ms = clock_.now_ms();
   auto req = core::parse_silence_request(body, now_ms);
   if (!req) return {"", req.errors(), ""};
-  // Changed on a copy, which replaces the set once the file holds it: a silence the disk
+  // Changed on a copy, which replaces the set once the store holds it: a silence the disk
   // refused is not added, so it cannot vanish at the next restart.
   core::SilenceSet next = silences_;
   next.prune(now_ms);

@@ -125,6 +125,13 @@ asio::awaitable<void> Dispatcher::done() {
   while (running_) co_await finished_.wait();
 }
 
+void Dispatcher::restore(core::AggregatorSnapshot groups, const config::Config& cfg) {
+  aggregator_.restore(std::move(groups));
+  aggregator_.reconfigure(cfg.routes, aggregator_limits(cfg), clock_.now_ms(), step_);
+  aggregator_.tick(clock_.now_ms(), step_);  // windows that ended while erralertd was stopped
+  deliver(step_);
+}
+
 void Dispatcher::reconfigure(const config::Config& cfg) {
   auto pipeline = std::make_unique<core::Pipeline>(cfg);
   aggregator_.reconfigure(cfg.routes, aggregator_limits(cfg), clock_.now_ms(), step_);

@@ -29,7 +29,8 @@ Intake::Counters::Counters(core::Metrics& m)
       rejected_malformed(m.counter("events_rejected_total", {{"reason", "malformed"}})),
       rejected_invalid(m.counter("events_rejected_total", {{"reason", "invalid"}})),
       rejected_too_large(m.counter("events_rejected_total", {{"reason", "too_large"}})),
-      rejected_queue_full(m.counter("events_rejected_total", {{"reason", "queue_full"}})) {}
+      rejected_queue_full(m.counter("events_rejected_total", {{"reason", "queue_full"}})),
+      rejected_storage(m.counter("events_rejected_total", {{"reason", "storage"}})) {}
 
 std::uint64_t& Intake::Counters::received(net::UnixTransport transport) {
   return transport == net::UnixTransport::stream ? received_unix : received_unix_dgram;
@@ -57,6 +58,11 @@ void Intake::count_rejections(const core::BodyResult& r) {
 Intake::BodyAnswer Intake::submit_body(std::string_view body, core::BodyFormat format,
                                        std::string_view service_hint) {
   BodyAnswer a;
+  if (!unavailable_.empty()) {
+    a.unavailable = unavailable_;
+    ++counters_.rejected_storage;
+    return a;
+  }
   if (!has_space()) {  // no room for even one event: answer at once, without parsing
     a.queue_full = true;
     ++counters_.rejected_queue_full;
@@ -71,6 +77,8 @@ Intake::BodyAnswer Intake::submit_body(std::string_view body, core::BodyFormat f
     return a;
   }
   for (auto& e : a.result.events) queue_.push_back(std::move(e));
+  queued_ += a.result.events.size();
+  a.ticket = queued_;
   ready_.notify();
   return a;
 }
@@ -81,6 +89,11 @@ void Intake::submit_text(std::string_view text, net::UnixTransport transport) {
     return;
   }
   ++counters_.received(transport);
+  if (!unavailable_.empty()) {
+    ++counters_.rejected_storage;
+    warn_refused(transport, "event", unavailable_);
+    return;
+  }
   auto r = core::parse_event_text(text, context({}));
   if (!r) {
     ++counters_.rejected_invalid;
@@ -89,6 +102,7 @@ void Intake::submit_text(std::string_view text, net::UnixTransport transport) {
     return;
   }
   queue_.push_back(std::move(r).value());
+  ++queued_;
   ready_.notify();
 }
 
@@ -126,6 +140,7 @@ asio::awaitable<void> Intake::events() {
 core::Event Intake::pop() {
   core::Event e = std::move(queue_.front());
   queue_.pop_front();
+  ++popped_;
   return e;
 }
 

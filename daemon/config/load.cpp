@@ -17,10 +17,10 @@ constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;
 constexpr std::array<std::string_view, 8> kRootKeys{"server",    "storage", "limits", "defaults",
                                                     "receivers", "routes",  "redact", "silences"};
 constexpr std::array<std::string_view, 4> kServerKeys{"http", "unix", "queue_capacity", "shutdown_timeout"};
-constexpr std::array<std::string_view, 7> kHttpKeys{"listen",         "max_body_bytes", "token",       "enabled",
-                                                    "header_timeout", "body_timeout",   "idle_timeout"};
+constexpr std::array<std::string_view, 8> kHttpKeys{"listen",         "max_body_bytes", "token",        "enabled",
+                                                    "header_timeout", "body_timeout",   "idle_timeout", "durable_ack"};
 constexpr std::array<std::string_view, 3> kUnixKeys{"path", "dgram_path", "mode"};
-constexpr std::array<std::string_view, 1> kStorageKeys{"dir"};
+constexpr std::array<std::string_view, 3> kStorageKeys{"dir", "commit_interval", "max_bytes"};
 constexpr std::array<std::string_view, 3> kLimitsKeys{"max_event_bytes", "max_open_groups", "max_group_bytes"};
 constexpr std::array<std::string_view, 4> kDefaultsKeys{"service", "environment", "group_by", "dedup"};
 constexpr std::array<std::string_view, 2> kRedactKeys{"keys", "patterns"};
@@ -70,6 +70,7 @@ void read_http(Reader& r, const YAML::Node& node, const std::string& path, HttpS
   r.set(*f, "max_body_bytes", http.max_body_bytes, &Reader::size);
   r.set(*f, "token", http.token, read_token);
   r.set(*f, "enabled", http.enabled, &Reader::boolean);
+  r.set(*f, "durable_ack", http.durable_ack, &Reader::boolean);
   r.set(*f, "header_timeout", http.header_timeout, &Reader::duration);
   r.set(*f, "body_timeout", http.body_timeout, &Reader::duration);
   r.set(*f, "idle_timeout", http.idle_timeout, &Reader::duration);
@@ -150,8 +151,11 @@ void read_config(Reader& r, const YAML::Node& root, Config& cfg) {
   }
   const auto f = r.map(root, "", kRootKeys);
   read_server(r, f->value("server"), "server", cfg.server);
-  if (const auto storage = r.map(f->value("storage"), "storage", kStorageKeys))
+  if (const auto storage = r.map(f->value("storage"), "storage", kStorageKeys)) {
     r.set(*storage, "dir", cfg.storage.dir, read_nonempty);
+    r.set(*storage, "commit_interval", cfg.storage.commit_interval, &Reader::duration);
+    r.set(*storage, "max_bytes", cfg.storage.max_bytes, &Reader::size);
+  }
   if (const auto limits = r.map(f->value("limits"), "limits", kLimitsKeys)) {
     r.set(*limits, "max_event_bytes", cfg.limits.max_event_bytes, &Reader::size);
     r.set(*limits, "max_open_groups", cfg.limits.max_open_groups, &Reader::count);

@@ -89,6 +89,7 @@ Aggregator::Slot& Aggregator::open(const Delivery& d, std::string_view fingerpri
     closed_.erase(c);  // closed_order_ drops its entry lazily
   }
   reschedule(s);
+  changed_.insert(key);
   return s;
 }
 
@@ -113,6 +114,7 @@ void Aggregator::admit(const Delivery& d, std::int64_t now_ms, Step& out) {
 
 void Aggregator::count(Slot& s, const Delivery& d, std::int64_t now_ms, Step& out) {
   GroupState& g = s.state;
+  changed_.insert(key_of(g.route, g.receiver, g.fingerprint));
   if (g.pending == 0) g.pending_first_ms = now_ms;
   ++g.pending;
   ++g.total;
@@ -140,7 +142,10 @@ bool Aggregator::roll(Slot& s, std::int64_t now_ms, Step& out) {
     g.window_end_ms += g.dedup.window.count();
     moved = true;
   }
-  if (moved) reschedule(s);
+  if (moved) {
+    reschedule(s);
+    changed_.insert(key_of(g.route, g.receiver, g.fingerprint));
+  }
   return true;
 }
 
@@ -154,7 +159,9 @@ void Aggregator::close(Slot& s, std::int64_t now_ms, Step& out) {
   }
   held_bytes_ -= s.bytes;
   due_.erase(s.due);
-  groups_.erase(key_of(g.route, g.receiver, g.fingerprint));
+  const std::string& key = key_of(g.route, g.receiver, g.fingerprint);
+  changed_.insert(key);
+  groups_.erase(key);
 }
 
 void Aggregator::remember(const GroupState& g, std::int64_t now_ms) {
@@ -167,6 +174,7 @@ void Aggregator::remember(const GroupState& g, std::int64_t now_ms) {
   while (closed_.size() > limits_.max_open_groups && !closed_order_.empty()) {
     auto oldest = closed_order_.begin();
     if (auto c2 = closed_.find(oldest->second); c2 != closed_.end() && c2->second.closed_ms == oldest->first) {
+      changed_.insert(c2->first);
       closed_.erase(c2);
     }
     closed_order_.erase(oldest);
@@ -177,6 +185,7 @@ void Aggregator::forget_old(std::int64_t now_ms) {
   while (!closed_order_.empty() && closed_order_.begin()->first + limits_.memory_ms <= now_ms) {
     auto oldest = closed_order_.begin();
     if (auto c = closed_.find(oldest->second); c != closed_.end() && c->second.closed_ms == oldest->first) {
+      changed_.insert(c->first);
       closed_.erase(c);
     }
     closed_order_.erase(oldest);
@@ -218,6 +227,7 @@ void Aggregator::reconfigure(const std::vector<config::Route>& routes, Aggregato
     // A shorter window applies from now; a longer one from the current window's end.
     g.window_end_ms = std::min(g.window_end_ms, now_ms + g.dedup.window.count());
     reschedule(s);
+    changed_.insert(key);
   }
   for (Slot* s : ended) {
     GroupState& g = s->state;
@@ -238,6 +248,7 @@ void Aggregator::flush(Step& out) {
       out.below_threshold += g.pending;
     }
     g.pending = 0;
+    changed_.insert(key);
   }
 }
 
@@ -291,6 +302,7 @@ AggregatorSnapshot Aggregator::snapshot() const {
 }
 
 void Aggregator::restore(AggregatorSnapshot s) {
+  changed_.clear();
   groups_.clear();
   due_.clear();
   closed_.clear();
@@ -312,6 +324,33 @@ void Aggregator::restore(AggregatorSnapshot s) {
     closed_order_.emplace(c.closed_ms, key);
     closed_.insert_or_assign(std::move(key), std::move(c));
   }
+}
+
+std::vector<GroupChange> Aggregator::take_changes() {
+  std::vector<GroupChange> out;
+  out.reserve(changed_.size());
+  for (const std::string& key : changed_) {
+    GroupChange& c = out.emplace_back();
+    if (auto g = groups_.find(key); g != groups_.end()) {
+      c.open = g->second.state;
+      c.route = c.open->route;
+      c.receiver = c.open->receiver;
+      c.fingerprint = c.open->fingerprint;
+    } else if (auto m = closed_.find(key); m != closed_.end()) {
+      c.closed = m->second;
+      c.route = c.closed->route;
+      c.receiver = c.closed->receiver;
+      c.fingerprint = c.closed->fingerprint;
+    } else {  // gone: the key names its parts
+      const auto a = key.find('\x1f');
+      const auto b = key.find('\x1f', a + 1);
+      c.route = key.substr(0, a);
+      c.receiver = key.substr(a + 1, b - a - 1);
+      c.fingerprint = key.substr(b + 1);
+    }
+  }
+  changed_.clear();
+  return out;
 }
 
 }  // namespace erralert::core

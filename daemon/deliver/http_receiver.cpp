@@ -18,7 +18,7 @@
 #include "erralert/core/timefmt.hpp"
 #include "erralert/net/https_client.hpp"
 #include "erralert/net/signal.hpp"
-#include "erralert/store/spool.hpp"
+#include "erralert/store/state_store.hpp"
 
 namespace erralert::deliver {
 
@@ -49,11 +49,11 @@ core::Decision decide(core::Platform platform, const net::ClientResult& r) {
 struct HttpReceiver::State : std::enable_shared_from_this<State> {
   State(const config::Receiver& cfg, const ReceiverContext& ctx, const core::PlatformInfo& p)
       : name(cfg.name),
-        storage_dir(ctx.storage_dir),
         max_delay(cfg.max_delay),
         clock(*ctx.clock),
         metrics(*ctx.metrics),
         platform(p),
+        store(*ctx.store),
         outbox({platform.digest_groups}),
         schedule(windows_of(cfg.rate_limit), {cfg.retry_initial, cfg.retry_max, cfg.retry_for}),
         client(ctx.make_client ? ctx.make_client(cfg)
@@ -67,12 +67,11 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   using Item = core::Outbox::Item;
 
   const std::string name;
-  const std::string storage_dir;
   const milliseconds max_delay;
   const core::Clock& clock;
   core::Metrics& metrics;
   const core::PlatformInfo& platform;
-  std::optional<store::Spool> spool;  // nullopt when storage.dir refused the spool directory
+  store::SpoolWriter& store;
   core::Outbox outbox;
   core::RetrySchedule schedule;
   std::unique_ptr<net::HttpClient> client;
@@ -87,92 +86,17 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   std::string disabled;     // why, when the platform told us to stop
   std::string last_error;   // URL-free
   bool failing = false;     // in a run of failures (logged once at its start)
-  bool spool_failing = false;
 
-  static store::SpoolEntry entry_of(const Item& item) {
-    store::SpoolEntry e;
-    e.id = item.store_id;
-    e.persisted = item.stored;
-    e.kind = std::string(item.kind());
-    e.count = item.count();
-    if (item.notification) {
-      e.route = item.notification->route;
-      e.notification = core::notification_to_json(*item.notification);
-    } else {
-      e.route = item.rendered_route;
-      e.body = item.rendered;
-    }
-    e.created_ms = item.attempt.created_ms;
-    e.attempts = item.attempt.failures;
-    e.next_attempt_ms = item.attempt.next_attempt_ms;
-    return e;
+  /// Takes what an earlier run (or this receiver's predecessor before a reload) left waiting.
+  void restore(std::vector<Item> backlog) {
+    for (auto& item : backlog) outbox.restore(std::move(item));
+    if (!outbox.empty()) spdlog::info("receiver {}: {} notifications waiting from before", name, outbox.size());
   }
 
-  /// The outbox item a spool file holds, moved out of `e`; nullopt (and `e` untouched) when its
-  /// notification does not read back.
-  static std::optional<Item> item_of(store::SpoolEntry& e) {
-    Item item;
-    if (!e.notification.is_null()) {
-      item.notification = core::notification_from_json(e.notification);
-      if (!item.notification) return std::nullopt;
-    } else {
-      item.rendered = std::move(e.body);
-      item.rendered_kind = std::move(e.kind);
-      item.rendered_route = std::move(e.route);
-      item.rendered_count = e.count;
-    }
-    item.attempt = {e.created_ms, e.attempts, e.next_attempt_ms};
-    item.store_id = std::move(e.id);
-    item.stored = e.persisted;
-    return item;
-  }
-
-  void start_spool() {
-    try {
-      spool.emplace(store::spool_dir_for(storage_dir, name));
-      std::vector<std::string> set_aside;
-      for (auto& e : spool->load(&set_aside)) {
-        if (auto item = item_of(e)) {
-          outbox.restore(std::move(*item));
-        } else {
-          spool->set_aside(e);
-          set_aside.push_back(e.id);
-        }
-      }
-      for (const auto& file : set_aside) {
-        spdlog::warn("receiver {}: spool file {} holds no notification; kept as {}.bad", name, file, file);
-      }
-      if (!outbox.empty()) spdlog::info("receiver {}: {} notifications from the spool", name, outbox.size());
-    } catch (const std::exception& e) {
-      // filesystem_error::what() names only storage paths, never the receiver URL.
-      note_spool_error(e.what());
-    }
-  }
-
-  void note_spool_error(const std::string& why) {
-    last_error = "spool: " + why;
-    ++metrics.counter("spool_errors_total", {{"receiver", name}});
-    if (!spool_failing) spdlog::error("receiver {}: cannot write its spool ({}); delivering from memory", name, why);
-    spool_failing = true;
-  }
-
-  /// Writes `item` to the spool: over its file when it has one, else as a new file.
+  /// Records `item` in the store, under its row when it has one, else under a new row.
   void persist(Item& item) {
-    if (!spool) return;
-    if (item.stored) {
-      spool->update(entry_of(item));
-      return;
-    }
-    std::string error;
-    const store::SpoolEntry e = spool->add(entry_of(item), &error);
-    item.store_id = e.id;
-    item.stored = e.persisted;
-    if (!e.persisted) {
-      note_spool_error(error);
-    } else if (spool_failing) {
-      spool_failing = false;
-      spdlog::info("receiver {}: spool writable again", name);
-    }
+    if (item.store_id == 0) item.store_id = store.next_id();
+    store.put(name, item);
   }
 
   void accept(core::Notification n) {
@@ -181,20 +105,21 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   }
 
   void forget(const Item& item) {
-    if (spool && item.stored) spool->remove(entry_of(item));
+    if (item.store_id != 0) store.remove(item.store_id);
   }
 
-  /// Folds what would wait past max_delay into one digest: the digest is spooled before the
-  /// notifications it replaces are removed, so a crash in between delivers some twice rather
-  /// than none.
-  void fold(std::int64_t due) {
-    auto folded = outbox.fold_if_late(due, max_delay);
-    if (folded.empty()) return;
+  /// Folds what waits into one digest when the last of it would go out past `max_delay` (or,
+  /// with `max_delay` 0, at once). The digest and the removal of what it replaces are recorded
+  /// together, so they reach the store in one commit.
+  std::size_t fold(std::int64_t due, milliseconds within) {
+    auto folded = outbox.fold_if_late(due, within);
+    if (folded.empty()) return 0;
     Item& digest = *outbox.last_digest();
     persist(digest);
     for (const auto& item : folded) forget(item);
     spdlog::info("receiver {}: {} waiting notifications folded into one digest of {} events", name, folded.size(),
                  digest.count());
+    return folded.size();
   }
 
   std::string body_of(const Item& item) const {
@@ -213,13 +138,9 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
                              {"dead_at", core::format_rfc3339(clock.now_ms())},
                              {"reason", reason},
                              {"body", body.is_discarded() ? nlohmann::json(text) : body}};
-    std::string error;
-    if (!store::append_dead_letter(storage_dir, record, &error)) {
-      spdlog::error("receiver {}: cannot write dead-letter.jsonl ({}); the notification is lost", name, error);
-    }
+    store.dead_letter(name, item, std::move(record));
     ++dead;
     spdlog::error("receiver {}: {} notification refused for good: {}", name, item.kind(), reason);
-    forget(item);
   }
 
   void apply(const core::Decision& d, std::optional<milliseconds> bucket_wait, std::int64_t now) {
@@ -285,7 +206,7 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
       }
       const std::int64_t now = clock.now_ms();
       // Folded when the last of what waits would go out past max_delay at the receiver's pace.
-      fold(schedule.projected_due(outbox.front().attempt, outbox.size() - 1, now, now + max_delay.count()));
+      fold(schedule.projected_due(outbox.front().attempt, outbox.size() - 1, now, now + max_delay.count()), max_delay);
       if (const std::int64_t due = schedule.due(outbox.front().attempt, now); due > now) {
         co_await sleep_until(due);
         continue;
@@ -310,9 +231,9 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
 };
 
 HttpReceiver::HttpReceiver(const config::Receiver& cfg, const ReceiverContext& ctx,
-                           const core::PlatformInfo& platform)
+                           const core::PlatformInfo& platform, std::vector<core::Outbox::Item> backlog)
     : state_(std::make_shared<State>(cfg, ctx, platform)) {
-  state_->start_spool();
+  state_->restore(std::move(backlog));
   asio::co_spawn(ctx.executor, state_->run(state_), asio::detached);
 }
 
@@ -338,7 +259,25 @@ std::string HttpReceiver::state_reason() const { return state_->disabled; }
 
 std::string HttpReceiver::last_error() const { return state_->last_error; }
 
-std::string HttpReceiver::spool_dir() const { return store::spool_dir_for(state_->storage_dir, state_->name); }
+std::vector<core::Outbox::Item> HttpReceiver::take_backlog() {
+  auto s = state_;
+  s->stopped = true;  // what is in flight stays in the backlog: the successor sends it again
+  s->wake.cancel();
+  s->client->close();
+  std::vector<core::Outbox::Item> out;
+  s->outbox.set_in_flight(false);
+  while (!s->outbox.empty()) {
+    out.push_back(s->outbox.front());
+    s->outbox.pop_front();
+  }
+  return out;
+}
+
+std::size_t HttpReceiver::compact() {
+  auto& s = *state_;
+  if (s.outbox.size() < 2) return 0;
+  return s.fold(INT64_MAX, milliseconds(0));
+}
 
 asio::awaitable<void> HttpReceiver::drain(std::chrono::steady_clock::time_point deadline) {
   auto s = state_;
@@ -348,7 +287,7 @@ asio::awaitable<void> HttpReceiver::drain(std::chrono::steady_clock::time_point 
     co_await s->progress.wait_until(deadline);
   }
   if (!s->outbox.empty()) {
-    spdlog::info("receiver {}: {} notifications stay in the spool for the next start", s->name, s->outbox.size());
+    spdlog::info("receiver {}: {} notifications stay in the store for the next start", s->name, s->outbox.size());
   }
   s->stopped = true;
   s->wake.cancel();

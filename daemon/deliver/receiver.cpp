@@ -11,12 +11,20 @@ namespace erralert::deliver {
 
 std::string_view to_string(ReceiverState s) { return s == ReceiverState::ready ? "ready" : "disabled"; }
 
-std::unique_ptr<Receiver> make_receiver(const config::Receiver& cfg, const ReceiverContext& ctx) {
+std::unique_ptr<Receiver> make_receiver(const config::Receiver& cfg, const ReceiverContext& ctx,
+                                        std::vector<core::Outbox::Item> backlog) {
   const core::PlatformInfo* platform = core::find_platform(cfg.type);
   if (platform && platform->platform == core::Platform::console) {
-    return std::make_unique<ConsoleReceiver>(cfg.name, ctx.console, *ctx.metrics);
+    // A console keeps nothing waiting: what an HTTP receiver of the same name left is written now.
+    auto console = std::make_unique<ConsoleReceiver>(cfg.name, ctx.console, *ctx.metrics);
+    for (auto& item : backlog) {
+      if (item.notification) console->deliver(std::move(*item.notification));
+      if (ctx.store && item.store_id != 0) ctx.store->remove(item.store_id);
+    }
+    console->flush();
+    return console;
   }
-  if (platform && platform->takes_url()) return std::make_unique<HttpReceiver>(cfg, ctx, *platform);
+  if (platform && platform->takes_url()) return std::make_unique<HttpReceiver>(cfg, ctx, *platform, std::move(backlog));
   throw std::runtime_error("receiver '" + cfg.name + "': type '" + cfg.type +
                            "' is not supported by this build");
 }

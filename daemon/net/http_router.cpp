@@ -164,7 +164,7 @@ std::optional<Response> check_head(const http::request_header<>& req, const Head
   return std::nullopt;
 }
 
-Response ingest(const Request& req, const Head& head, HttpApi& api) {
+Response ingest(const Request& req, const Head& head, HttpApi& api, std::uint64_t* durable_ticket) {
   const bool keep = req.keep_alive();
   const unsigned v = req.version();
   const auto format = body_format(head.content_type).value_or(core::BodyFormat::json);
@@ -175,6 +175,12 @@ Response ingest(const Request& req, const Head& head, HttpApi& api) {
   const auto& r = reply.result;
   if (r.syntax_error) {
     return error_response(http::status::bad_request, "invalid_json", *r.syntax_error, v, keep);
+  }
+  if (!reply.unavailable.empty()) {
+    auto res = error_response(http::status::service_unavailable, "storage_unavailable",
+                              reply.unavailable + "; nothing was accepted, retry later", v, keep);
+    res.set(http::field::retry_after, "5");
+    return res;
   }
   if (reply.queue_full) {
     auto res = error_response(http::status::service_unavailable, "queue_full",
@@ -193,6 +199,7 @@ Response ingest(const Request& req, const Head& head, HttpApi& api) {
     return error_response(http::status::bad_request, "invalid_event", "no valid event in the body",
                           v, keep, rejected_json(r.rejected));
   }
+  if (durable_ticket) *durable_ticket = reply.durable_ticket;
   if (r.rejected.empty()) {  // the common answer, written without building a document
     return json_text_response(http::status::accepted,
                               "{\"accepted\":" + std::to_string(r.events.size()) + ",\"rejected\":[]}", v, keep);
@@ -264,14 +271,14 @@ Response method_not_allowed(const Request& req, std::string_view allow) {
 }
 
 /// The answer to a complete request, by path and method.
-Response route(const Request& req, HttpApi& api) {
+Response route(const Request& req, HttpApi& api, std::uint64_t* durable_ticket) {
   const std::string_view path = path_of(req.target());
   const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
   const unsigned v = req.version();
   const bool keep = req.keep_alive();
   if (path == kEventsPath) {
     if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
-    return ingest(req, Head(req), api);
+    return ingest(req, Head(req), api, durable_ticket);
   }
   if (path == kReloadPath) {
     if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
@@ -363,8 +370,8 @@ Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opt
   return answer(req, api);
 }
 
-Response answer(const Request& req, HttpApi& api) {
-  Response res = route(req, api);
+Response answer(const Request& req, HttpApi& api, std::uint64_t* durable_ticket) {
+  Response res = route(req, api, durable_ticket);
   // A HEAD answer is the GET answer's header alone: its Content-Length says what GET would
   // send, and no body follows (one would be read as the start of the next answer).
   if (req.method() == http::verb::head) res.body().clear();

@@ -198,7 +198,14 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
         res = parse_failure_response(bec);
         if (!res) break;
       } else {
-        res = answer(parser.get(), api_);
+        std::uint64_t ticket = 0;
+        res = answer(parser.get(), api_, &ticket);
+        if (ticket != 0 && !co_await api_.durable(ticket)) {
+          res = error_response(http::status::service_unavailable, "not_durable",
+                               "the events were accepted into memory but not committed to the state store within "
+                               "the body timeout; sending them again may count them twice",
+                               parser.get().version(), parser.get().keep_alive());
+        }
       }
     }
     if (!res) break;

@@ -1,4 +1,4 @@
-// Writing files whole: write(2) until done, temp file and rename(2), fsync(2) where asked.
+// Writing a file whole: write(2) until done, fsync(2) when asked.
 #include "files.hpp"
 
 #include <fcntl.h>
@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 namespace erralert::store {
 
@@ -17,16 +16,6 @@ bool fail(std::string* error) {
   return false;
 }
 
-/// fsync()s the directory `path` is in, so that a rename into it survives a power cut.
-bool sync_parent(const std::string& path, std::string* error) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return fail(error);
-  const bool ok = ::fsync(fd) == 0 || fail(error);
-  ::close(fd);
-  return ok;
-}
 
 }  // namespace
 
@@ -54,19 +43,5 @@ bool write_all(const std::string& path, std::string_view data, int flags, bool s
   return true;
 }
 
-bool replace_file(const std::string& path, std::string_view data, Durability durability, std::string* error) {
-  const bool synced = durability == Durability::synced;
-  const std::string tmp_path = path + ".tmp";
-  if (!write_all(tmp_path, data, O_WRONLY | O_CREAT | O_TRUNC, synced, error)) {
-    ::unlink(tmp_path.c_str());
-    return false;
-  }
-  if (::rename(tmp_path.c_str(), path.c_str()) != 0) {
-    fail(error);
-    ::unlink(tmp_path.c_str());
-    return false;
-  }
-  return !synced || sync_parent(path, error);
-}
 
 }  // namespace erralert::store

@@ -1,4 +1,4 @@
-// The silence file: one JSON document, replaced whole on every change.
+// The silence file of releases before the state store: one JSON document, read for the import.
 #include "erralert/store/silence_file.hpp"
 
 #include <cerrno>
@@ -8,7 +8,6 @@
 #include <iterator>
 #include <system_error>
 
-#include "files.hpp"
 
 namespace erralert::store {
 
@@ -54,10 +53,5 @@ SilenceFileRead read_silence_file(const std::string& storage_dir) {
   return r;
 }
 
-bool write_silence_file(const std::string& storage_dir, const nlohmann::json& entries, std::string* error) {
-  const nlohmann::json doc = {{"version", kVersion}, {"silences", entries}};
-  return replace_file(silence_file_path(storage_dir), doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace),
-                      Durability::synced, error);
-}
 
 }  // namespace erralert::store

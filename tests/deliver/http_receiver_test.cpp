@@ -27,12 +27,13 @@
 #include "support/daemon_process.hpp"
 #include "support/fake_http_client.hpp"
 #include "support/io_poll.hpp"
+#include "support/memory_spool.hpp"
+#include "erralert/store/spool.hpp"
 
 namespace erralert::deliver {
 namespace {
 
 namespace asio = boost::asio;
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using core::NotificationKind;
 using testing::FakeHttpClient;
@@ -47,7 +48,8 @@ class HttpReceiverTest : public ::testing::Test {
   ~HttpReceiverTest() override { stop(); }
 
   /// Starts a receiver named "hooks" of `type` with `extra` YAML keys (", max_delay: 1s").
-  HttpReceiver& start(const std::string& type = "webhook", const std::string& extra = "") {
+  HttpReceiver& start(const std::string& type = "webhook", const std::string& extra = "",
+                      std::vector<core::Outbox::Item> backlog = {}) {
     const std::string url = type == "discord" ? std::string("https://discord.com/api/webhooks/123/") + kDiscordToken
                                               : std::string("https://hooks.example/in");
     cfg_ = testing::config_of("receivers:\n  - {name: hooks, type: " + type + ", url: '" + url + "'" + extra + "}\n")
@@ -56,13 +58,13 @@ class HttpReceiverTest : public ::testing::Test {
     ctx.executor = io_.get_executor();
     ctx.clock = &clock_;
     ctx.metrics = &metrics_;
-    ctx.storage_dir = dir_.path().string();
+    ctx.store = &spool_;
     ctx.make_client = fake_.factory();
-    receiver_ = std::make_unique<HttpReceiver>(cfg_, ctx, *core::find_platform(type));
+    receiver_ = std::make_unique<HttpReceiver>(cfg_, ctx, *core::find_platform(type), std::move(backlog));
     return *receiver_;
   }
 
-  /// Destroys the receiver (what is undelivered stays in the spool) and lets its loop end.
+  /// Destroys the receiver (what is undelivered stays in the store) and lets its loop end.
   void stop() {
     receiver_.reset();
     testing::poll(io_);
@@ -87,24 +89,13 @@ class HttpReceiverTest : public ::testing::Test {
     return metrics_.counter("notifications_failed_total", {{"receiver", "hooks"}, {"reason", reason}});
   }
 
-  /// The spool files of "hooks", oldest first, as JSON.
-  std::vector<nlohmann::json> spool_files() const {
-    std::vector<fs::path> names;
-    const fs::path spool = dir_.path() / "spool" / "hooks";
-    std::error_code ec;
-    for (const auto& f : fs::directory_iterator(spool, ec)) {
-      if (f.path().extension() == ".json") names.push_back(f.path());
-    }
-    std::sort(names.begin(), names.end());
-    std::vector<nlohmann::json> files;
-    for (const auto& p : names) files.push_back(nlohmann::json::parse(testing::read_file(p.string()), nullptr, false));
-    return files;
-  }
+  /// The stored rows of "hooks", oldest first, as JSON.
+  std::vector<nlohmann::json> spool_files() const { return spool_.rows("hooks"); }
 
   asio::io_context io_;
   core::FakeClock clock_{kT0};
   core::Metrics metrics_;
-  testing::TempDir dir_;
+  testing::MemorySpool spool_;
   FakeHttpClient fake_{io_.get_executor()};
   config::Receiver cfg_;
   std::unique_ptr<HttpReceiver> receiver_;
@@ -291,11 +282,11 @@ TEST_F(HttpReceiverTest, Discord404DeadLettersAndDisablesTheReceiverWhichKeepsWh
   EXPECT_EQ(r.queue_depth(), 0u);
   EXPECT_EQ(metrics_.counter("notifications_dead_total", {{"receiver", "hooks"}}), 1u);
 
-  const std::string dead = testing::read_file(dir_.file("dead-letter.jsonl"));
-  ASSERT_EQ(std::count(dead.begin(), dead.end(), '\n'), 1) << dead;
+  ASSERT_EQ(spool_.dead_letters().size(), 1u);
+  const nlohmann::json& record = spool_.dead_letters()[0];
+  const std::string dead = record.dump();
   EXPECT_EQ(dead.find(kDiscordToken), std::string::npos) << dead;
   EXPECT_EQ(dead.find("discord.com"), std::string::npos) << dead;
-  const nlohmann::json record = nlohmann::json::parse(dead, nullptr, false);
   ASSERT_TRUE(record.is_object()) << dead;
   EXPECT_EQ(record["receiver"], "hooks");
   EXPECT_EQ(record["kind"], "first");
@@ -340,10 +331,17 @@ TEST_F(HttpReceiverTest, ARestartDeliversTheSpoolOfAnEarlierRunLegacyBodiesByteF
   const nlohmann::json legacy = {{"kind", "summary"},     {"route", "old-route"}, {"count", 7},
                                  {"created_ms", kT0 - 5000}, {"attempts", 2},     {"next_attempt_ms", 0},
                                  {"body", legacy_body}};
-  testing::write_file((dir_.path() / "spool" / "hooks" / "001795322995000-000000001.json").string(), legacy.dump());
+  auto legacy_item = store::decode_spool_item(legacy.dump());
+  ASSERT_TRUE(legacy_item);
+  legacy_item->store_id = spool_.next_id();
+  spool_.put("hooks", *legacy_item);
+  std::vector<core::Outbox::Item> backlog{*legacy_item};
+  for (auto& item : spool_.backlog("hooks")) {
+    if (item.store_id != legacy_item->store_id) backlog.push_back(std::move(item));
+  }
 
   const std::size_t posts_before = fake_.posts().size();
-  auto& r = start();
+  auto& r = start("webhook", "", std::move(backlog));
   EXPECT_EQ(r.queue_depth(), 2u);
   EXPECT_EQ(r.backlog_events(), 11u);
   ASSERT_TRUE(run_until([&] { return idle(); }));

@@ -42,6 +42,7 @@ class RecordingApi : public net::HttpApi {
     ctx.transport_service = hint_seen;
     return {core::parse_body(body, format, ctx), queue_full};
   }
+  boost::asio::awaitable<bool> durable(std::uint64_t) override { co_return true; }
   std::string metrics_text() override { return "erralert_events_received_total{transport=\"http\"} 1\n"; }
   nlohmann::json status() override { return {{"receivers", nlohmann::json::array()}}; }
   std::vector<std::string> not_ready_reasons() override {

@@ -18,9 +18,10 @@ class FakeApi : public HttpApi {
     last_hint = std::string(hint);
     core::ParseContext ctx;
     ctx.transport_service = last_hint;
-    IngestReply r{core::parse_body(body, format, ctx), queue_full};
+    IngestReply r{core::parse_body(body, format, ctx), queue_full, unavailable, ticket};
     return r;
   }
+  boost::asio::awaitable<bool> durable(std::uint64_t) override { co_return true; }
   std::string metrics_text() override { return "erralert_x 1\n"; }
   nlohmann::json status() override { return {{"receivers", nlohmann::json::array()}}; }
   std::vector<std::string> not_ready_reasons() override { return not_ready; }
@@ -41,6 +42,8 @@ class FakeApi : public HttpApi {
   std::string last_body, last_hint;
   core::BodyFormat last_format = core::BodyFormat::json;
   bool queue_full = false;
+  std::string unavailable;
+  std::uint64_t ticket = 0;
   std::vector<std::string> not_ready;
   int reloads = 0;
   ReloadReply reload_reply;
@@ -428,6 +431,27 @@ TEST(HttpRouter, FirstOfRepeatedFieldsCounts) {
   req.insert(http::field::content_type, "text/plain");
   req.insert(http::field::content_type, "application/json");
   EXPECT_EQ(handle_request(req, api, {}).result(), http::status::unsupported_media_type);
+}
+
+TEST(HttpRouter, EventsAreRefusedWith503WhileTheStoreCannotCommit) {
+  FakeApi api;
+  api.unavailable = "the state store cannot commit (disk I/O error)";
+  const Response res = handle_request(post("/v1/events", R"({"service":"a","message":"m"})"), api, {});
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  EXPECT_EQ(body_of(res)["code"], "storage_unavailable");
+  EXPECT_NE(body_of(res)["message"].get<std::string>().find("disk I/O error"), std::string::npos);
+  EXPECT_EQ(res[http::field::retry_after], "5");
+}
+
+TEST(HttpRouter, AnAcceptedBodyHandsOnItsDurableTicketAndARefusedOneDoesNot) {
+  FakeApi api;
+  api.ticket = 42;
+  std::uint64_t ticket = 0;
+  EXPECT_EQ(answer(post("/v1/events", R"({"service":"a","message":"m"})"), api, &ticket).result(), http::status::accepted);
+  EXPECT_EQ(ticket, 42u);
+  ticket = 0;
+  EXPECT_EQ(answer(post("/v1/events", "{}"), api, &ticket).result(), http::status::bad_request);
+  EXPECT_EQ(ticket, 0u);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "erralert/net/http_server.hpp"
 #include "erralert/net/signal.hpp"
 #include "erralert/net/unix_listener.hpp"
+#include "erralert/store/state_store.hpp"
 
 namespace erralert::app {
 
@@ -45,6 +46,7 @@ class Daemon final : public net::HttpApi {
   // net::HttpApi
   net::IngestReply ingest(std::string_view body, core::BodyFormat format,
                           std::string_view service_hint) override;
+  boost::asio::awaitable<bool> durable(std::uint64_t ticket) override;
   std::string metrics_text() override;
   nlohmann::json status() override;
   std::vector<std::string> not_ready_reasons() override;
@@ -58,25 +60,32 @@ class Daemon final : public net::HttpApi {
  private:
   void start();
   void describe_metrics();
-  void build_receivers(const config::Config& cfg);
-  /// Warns of spool directories under `storage_dir` that no receiver reads any more.
-  void warn_of_unclaimed_spools(const std::string& storage_dir) const;
-  std::size_t spool_notifications() const;
+  /// Opens the state store and restores what it holds: silences, receivers' backlogs, groups.
+  void open_store();
+  /// (Re)builds the receivers of `cfg`; `backlogs` holds what the store kept for them at start.
+  void build_receivers(const config::Config& cfg, std::map<std::string, std::vector<core::Outbox::Item>> backlogs = {});
+  /// Warns of notifications in the store for receiver names the config does not have.
+  void warn_of_unclaimed(const std::vector<std::pair<std::string, std::size_t>>& by_receiver) const;
+  /// After each commit: refuse events while the store cannot commit; fold past max_bytes.
+  void after_commit();
+  /// What /v1/status says of the store: what the last commit left on disk.
+  nlohmann::json store_status() const;
   boost::asio::awaitable<void> handle_signals();
   /// Tells systemd every `interval` that the io thread still turns.
   boost::asio::awaitable<void> watchdog_loop(std::chrono::microseconds interval);
   boost::asio::awaitable<void> shutdown();
   /// Loads cfg_.source again and applies it; a file that fails to load changes nothing.
   net::ReloadReply apply_config_file();
-  /// The config's silences and those of storage.dir/silences.json; a damaged file is set aside.
-  void load_silences();
-  /// Writes `next`'s API silences to the silence file; empty, or why the disk refused.
+  /// The config's silences and the API's ones the store kept.
+  void load_silences(const nlohmann::json& stored);
+  /// Commits `next`'s API silences to the store; empty, or why it could not.
   std::string save_silences(const core::SilenceSet& next);
 
   config::Config cfg_;
   boost::asio::io_context io_{1};
   SystemClock clock_;
   core::Metrics metrics_;
+  std::unique_ptr<store::StateStore> store_;  // before the receivers, which write to it
   std::string host_;
   std::chrono::steady_clock::time_point started_;
   Intake intake_;
@@ -89,6 +98,7 @@ class Daemon final : public net::HttpApi {
   boost::asio::signal_set signals_;
   ServiceNotifier notifier_;
   bool shutting_down_ = false;
+  bool restored_ = false;  // the store's contents went to their parts; a reload reads it anew
   int exit_code_ = kExitOk;
 };
 

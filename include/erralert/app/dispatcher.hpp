@@ -48,6 +48,12 @@ class Dispatcher {
   /// settings, the others end with a summary of what they hold.
   void reconfigure(const config::Config& cfg);
 
+  /// At start, before run(): the groups the store kept. Groups of routes the config no longer
+  /// has end now with a summary of what they hold; the others resume their windows.
+  void restore(core::AggregatorSnapshot groups, const config::Config& cfg);
+  /// What changed in the groups since the last call, for the store.
+  std::vector<core::GroupChange> take_group_changes() { return aggregator_.take_changes(); }
+
   std::size_t open_groups() const { return aggregator_.open_groups(); }
   /// Events counted in open groups that no notification accounts for yet.
   std::uint64_t pending_events() const { return aggregator_.pending_events(); }

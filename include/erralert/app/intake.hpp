@@ -32,6 +32,8 @@ class Intake final : public net::TextSink {
   struct BodyAnswer {
     core::BodyResult result;
     bool queue_full = false;  ///< nothing was queued; answer 503
+    std::string unavailable;  ///< nothing was read or queued, because of this (answer 503)
+    std::uint64_t ticket = 0; ///< queued(): the count its last event took, for a durable answer
   };
 
   /// An HTTP body: every valid event is queued, or none when they do not all fit. A full queue
@@ -56,6 +58,14 @@ class Intake final : public net::TextSink {
   /// Called by the consumer after it popped a batch.
   void consumed() { space_.notify(); }
 
+  /// Events queued since the start (a ticket), and popped: every event up to popped() has
+  /// been through the pipeline.
+  std::uint64_t queued() const { return queued_; }
+  std::uint64_t popped() const { return popped_; }
+  /// While `why` is not empty every event is refused with it (the state store cannot commit):
+  /// HTTP answers 503, socket events are counted in events_rejected_total{reason="storage"}.
+  void refuse_all(std::string why) { unavailable_ = std::move(why); }
+
   /// Picks up defaults and limits of a reloaded config.
   void reconfigure(const config::Config& cfg);
   /// Wakes every waiter so that it can see the daemon is stopping.
@@ -72,6 +82,7 @@ class Intake final : public net::TextSink {
     std::uint64_t& rejected_invalid;
     std::uint64_t& rejected_too_large;
     std::uint64_t& rejected_queue_full;
+    std::uint64_t& rejected_storage;
     explicit Counters(core::Metrics& m);
     std::uint64_t& received(net::UnixTransport transport);
   };
@@ -89,6 +100,9 @@ class Intake final : public net::TextSink {
   net::Signal ready_;
   net::Signal space_;
   bool stopping_ = false;
+  std::string unavailable_;
+  std::uint64_t queued_ = 0;
+  std::uint64_t popped_ = 0;
   std::int64_t warn_second_ = 0;
   int warn_count_ = 0;
   std::uint64_t warn_suppressed_ = 0;

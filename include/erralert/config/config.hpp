@@ -28,6 +28,7 @@ struct HttpServer {
   std::size_t max_body_bytes = 1048576;
   std::string token;  ///< empty: no bearer token required
   bool enabled = true;
+  bool durable_ack = false;  ///< answer 202 only once the events' counts are committed
   Duration header_timeout{std::chrono::seconds(10)};  ///< deadline to receive request headers
   Duration body_timeout{std::chrono::seconds(30)};    ///< deadline to receive the body
   Duration idle_timeout{std::chrono::seconds(60)};    ///< keep-alive connection with no request
@@ -48,6 +49,8 @@ struct Server {
 
 struct Storage {
   std::string dir = "/var/lib/erralert";
+  Duration commit_interval{std::chrono::milliseconds(200)};  ///< group commit; what a kill -9 can lose
+  std::size_t max_bytes = 256u << 20;  ///< past it, waiting notifications fold into digests
 };
 
 struct Limits {

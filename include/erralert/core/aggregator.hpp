@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "erralert/config/config.hpp"
@@ -75,6 +76,16 @@ struct AggregatorSnapshot {
   std::vector<ClosedGroup> closed;  ///< oldest closed first
 };
 
+/// What changed for one (route, receiver, fingerprint) since the last take_changes(): it is
+/// open (`open`), remembered closed (`closed`), or neither (both empty: forget it).
+struct GroupChange {
+  std::string route;
+  std::string receiver;
+  std::string fingerprint;
+  std::optional<GroupState> open;
+  std::optional<ClosedGroup> closed;
+};
+
 /// The fingerprint of a (route, receiver)'s overflow group.
 inline constexpr std::string_view kOverflowFingerprint = "overflow";
 
@@ -115,8 +126,13 @@ class Aggregator {
   std::uint64_t pending_events() const;
 
   AggregatorSnapshot snapshot() const;
-  /// Replaces the whole state with `s` (what snapshot() gave, maybe from another run).
+  /// Replaces the whole state with `s` (what snapshot() gave, maybe from another run). What
+  /// it holds is taken as stored: take_changes() reports nothing of it.
   void restore(AggregatorSnapshot s);
+  /// Every group whose state changed since the last call, as it is now: what a store that
+  /// holds restore()'s snapshot writes to stay equal to snapshot(). Values are copies (the
+  /// latest event shared), so the caller may encode them on another thread.
+  std::vector<GroupChange> take_changes();
 
  private:
   struct Slot {
@@ -143,6 +159,7 @@ class Aggregator {
   std::unordered_map<std::string, ClosedGroup> closed_;
   std::multimap<std::int64_t, std::string> closed_order_;  ///< closed_ms -> key, for forgetting
   std::size_t held_bytes_ = 0;
+  std::unordered_set<std::string> changed_;  ///< keys whose state changed since take_changes()
   std::string scratch_;  ///< the key being looked up, kept to spare an allocation per event
 };
 

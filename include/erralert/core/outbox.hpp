@@ -40,8 +40,7 @@ class Outbox {
     std::string rendered_route;
     std::uint64_t rendered_count = 0;
     Attempt attempt;
-    std::string store_id;  ///< the store's name for it; empty when not stored
-    bool stored = false;
+    std::uint64_t store_id = 0;  ///< its row in the state store; 0 until it has one
 
     std::uint64_t count() const { return notification ? notification->total_count() : rendered_count; }
     std::string_view kind() const;

@@ -22,7 +22,8 @@ class ConsoleReceiver final : public Receiver {
   ReceiverState state() const override { return ReceiverState::ready; }
   std::string state_reason() const override { return {}; }
   std::string last_error() const override { return last_error_; }
-  std::string spool_dir() const override { return {}; }
+  std::vector<core::Outbox::Item> take_backlog() override { return {}; }
+  std::size_t compact() override { return 0; }
   boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) override;
 
  private:

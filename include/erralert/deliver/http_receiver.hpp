@@ -4,7 +4,7 @@
 // past max_delay folds into a digest. Notifications are rendered when they are sent.
 //
 //   auto r = std::make_unique<HttpReceiver>(cfg, ctx, *core::find_platform("discord"));
-//   r->deliver(std::move(n));   // spooled now, sent when the pacer allows
+//   r->deliver(std::move(n));   // recorded in the store now, sent when the pacer allows
 #pragma once
 
 #include <memory>
@@ -17,9 +17,11 @@ namespace erralert::deliver {
 
 class HttpReceiver final : public Receiver {
  public:
-  /// Loads what an earlier run left in the spool and starts the delivery loop.
-  HttpReceiver(const config::Receiver& cfg, const ReceiverContext& ctx, const core::PlatformInfo& platform);
-  /// Stops the loop; what is undelivered stays in the spool.
+  /// Takes `backlog` (what an earlier run or a predecessor left, from the store) and starts the
+  /// delivery loop. ctx.store must be set.
+  HttpReceiver(const config::Receiver& cfg, const ReceiverContext& ctx, const core::PlatformInfo& platform,
+               std::vector<core::Outbox::Item> backlog = {});
+  /// Stops the loop; what is undelivered stays in the store.
   ~HttpReceiver() override;
 
   const std::string& name() const override;
@@ -30,7 +32,8 @@ class HttpReceiver final : public Receiver {
   ReceiverState state() const override;
   std::string state_reason() const override;
   std::string last_error() const override;
-  std::string spool_dir() const override;
+  std::vector<core::Outbox::Item> take_backlog() override;
+  std::size_t compact() override;
   boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) override;
 
   struct State;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -20,7 +21,9 @@
 #include "erralert/core/clock.hpp"
 #include "erralert/core/metrics.hpp"
 #include "erralert/core/notification.hpp"
+#include "erralert/core/outbox.hpp"
 #include "erralert/net/https_client.hpp"
+#include "erralert/store/state_store.hpp"
 
 namespace erralert::deliver {
 
@@ -52,9 +55,13 @@ class Receiver {
   virtual std::string state_reason() const = 0;
   /// Last delivery error, URL-free; empty when none.
   virtual std::string last_error() const = 0;
-  /// The directory its spool lives in; empty when it keeps none.
-  virtual std::string spool_dir() const = 0;
-  /// Delivers what can be delivered before `deadline`; what is left stays in the spool.
+  /// Stops it and hands over what waits (in flight included), for its successor at a reload;
+  /// empty for a receiver that keeps nothing waiting.
+  virtual std::vector<core::Outbox::Item> take_backlog() = 0;
+  /// Folds everything waiting (but the one in flight) into one digest, because the store is past
+  /// storage.max_bytes; how many notifications folded.
+  virtual std::size_t compact() = 0;
+  /// Delivers what can be delivered before `deadline`; what is left stays in the store.
   virtual boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) = 0;
 };
 
@@ -63,13 +70,15 @@ struct ReceiverContext {
   boost::asio::any_io_executor executor;
   const core::Clock* clock = nullptr;
   core::Metrics* metrics = nullptr;
-  std::string storage_dir;
+  store::SpoolWriter* store = nullptr;  ///< where HTTP receivers keep what waits
   std::FILE* console = stdout;  ///< where console receivers write
   /// Makes the HTTP client of a receiver; empty: net::HttpsClient to its URL (tests pass a fake).
   std::function<std::unique_ptr<net::HttpClient>(const config::Receiver&)> make_client;
 };
 
-/// Builds the receiver `cfg` describes. Throws std::runtime_error for a type it cannot build.
-std::unique_ptr<Receiver> make_receiver(const config::Receiver& cfg, const ReceiverContext& ctx);
+/// Builds the receiver `cfg` describes, with `backlog` waiting (what the store or a predecessor
+/// held for it). Throws std::runtime_error for a type it cannot build.
+std::unique_ptr<Receiver> make_receiver(const config::Receiver& cfg, const ReceiverContext& ctx,
+                                        std::vector<core::Outbox::Item> backlog = {});
 
 }  // namespace erralert::deliver

@@ -1,10 +1,12 @@
 // HttpApi: what the HTTP front needs from the daemon, so net/ never reaches into app/.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "erralert/config/config.hpp"
@@ -16,6 +18,9 @@ namespace erralert::net {
 struct IngestReply {
   core::BodyResult result;
   bool queue_full = false;
+  std::string unavailable;  ///< nothing was queued: why (503)
+  /// With server.http.durable_ack: the 202 waits for durable(ticket); 0: answer at once.
+  std::uint64_t durable_ticket = 0;
 };
 
 /// How a reload went: no problems when the file loaded and runs now; else why it did not load
@@ -43,6 +48,9 @@ class HttpApi {
   /// Parses and queues a POST /v1/events body.
   virtual IngestReply ingest(std::string_view body, core::BodyFormat format,
                              std::string_view service_hint) = 0;
+  /// Resolves true once the events of an ingest that gave `ticket` are committed; false when
+  /// they are not within the body timeout (the answer is then 503).
+  virtual boost::asio::awaitable<bool> durable(std::uint64_t ticket) = 0;
   /// The Prometheus text of GET /metrics.
   virtual std::string metrics_text() = 0;
   /// The JSON of GET /v1/status; never holds a receiver URL.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -29,8 +30,10 @@ struct HttpOptions {
 /// /v1/silences/{id}), 413 by Content-Length, 415. nullopt: read the body.
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts);
 
-/// Answers a complete request whose header precheck() let through.
-Response answer(const Request& req, HttpApi& api);
+/// Answers a complete request whose header precheck() let through. An accepted POST
+/// /v1/events sets `*durable_ticket` to what HttpApi::durable() must confirm before the answer
+/// goes out (0: nothing to wait for).
+Response answer(const Request& req, HttpApi& api, std::uint64_t* durable_ticket = nullptr);
 
 /// Answers a complete request: precheck(), then answer().
 Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opts);

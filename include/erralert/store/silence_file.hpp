@@ -1,9 +1,8 @@
-// The silence file: the API's silences in `storage.dir`/silences.json, kept across restarts.
+// The silence file of releases before the state store: the API's silences in
+// `storage.dir`/silences.json, imported into the store once (StateStore::open).
 //
-//   SilenceFileRead r = read_silence_file(cfg.storage.dir);       // at start
+//   SilenceFileRead r = read_silence_file(cfg.storage.dir);
 //   if (!r.set_aside.empty()) warn(r.error, r.set_aside);
-//   silences.restore(r.entries);
-//   write_silence_file(cfg.storage.dir, silences.to_json(), &why); // after every change
 //
 // The file is {"version": 1, "silences": [...]}; the entries are SilenceSet::to_json()'s.
 #pragma once
@@ -28,8 +27,5 @@ struct SilenceFileRead {
 /// write does not overwrite what an operator may want back; never throws.
 SilenceFileRead read_silence_file(const std::string& storage_dir);
 
-/// Replaces the file with `entries`, atomically and durably (temp file, fsync, rename, fsync of
-/// the directory). False, with `error`, when the disk refuses; the old file is then unchanged.
-bool write_silence_file(const std::string& storage_dir, const nlohmann::json& entries, std::string* error = nullptr);
 
 }  // namespace erralert::store
