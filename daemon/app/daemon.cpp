@@ -160,7 +160,7 @@ void Daemon::open_store() {
   }
   store::StoreContents found = store_->take_contents();
   for (const auto& note : found.notes) spdlog::info("state store: {}", note);
-  for (const auto& problem : found.problems) spdlog::error("state store: {}", problem);
+  for (const auto& problem : found.problems) spdlog::warn("state store: {}", problem);
   load_silences(found.silences);
   std::map<std::string, std::vector<core::Outbox::Item>> backlogs;
   std::map<std::string, std::size_t> counts;

@@ -143,7 +143,7 @@ std::unique_ptr<Sqlite> open_db(const std::string& path, std::vector<std::string
     } catch (const SqliteError& e) {
       // Not a database at all (SQLITE_NOTADB), or one too damaged to read (SQLITE_CORRUPT).
       const int primary = e.code & 0xff;
-      if (primary != SQLITE_NOTADB && primary != SQLITE_CORRUPT) throw StoreError(e.what());
+      if (primary != SQLITE_NOTADB && primary != SQLITE_CORRUPT) throw StoreError("cannot open " + path + ": " + e.what());
       why = e.what();
     }
     if (attempt == 1) break;
@@ -383,8 +383,10 @@ void import_legacy(Sqlite& db, const std::string& dir, std::uint64_t& last_id, S
       }
       db.exec("INSERT OR REPLACE INTO kv(key, value) VALUES('legacy_imported', '1')");
       db.exec("COMMIT");
-      c.notes.push_back("imported " + std::to_string(items) + " notification(s) from the file spool" +
-                        (have_silences ? " and the silences of silences.json" : "") + " of an earlier release");
+      std::string what;
+      if (have_spool) what = std::to_string(items) + " notification(s) from the file spool";
+      if (have_silences) what += std::string(have_spool ? " and " : "") + "the silences of silences.json";
+      c.notes.push_back("imported " + what + " of an earlier release");
     } catch (...) {
       sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
@@ -435,7 +437,7 @@ std::unique_ptr<StateStore> StateStore::open(const StoreOptions& options, const 
     s->contents_ = std::move(found);
     s->disk_ = read_disk_state(*s->db_, s->path_);
   } catch (const SqliteError& e) {
-    throw StoreError(e.what());
+    throw StoreError("cannot open " + s->path_ + ": " + e.what());
   }
   if (metrics) {
     StateStore* self = s.get();

@@ -209,7 +209,7 @@ TEST(Grouping, AReceiverThatIsDownSpoolsByGroupNotByEventAndGetsAFewDigestsWhenB
                   "defaults: {dedup: {window: 300ms}}\n");
   std::size_t most_files = 0;
   const auto sample = [&] {
-    most_files = std::max(most_files, spool_files(d.storage_dir(), "hooks"));
+    most_files = std::max(most_files, stored_notifications(d));
     return most_files;
   };
   const auto errors = distinct("orders", "DOWN-", kDistinct);
@@ -229,10 +229,9 @@ TEST(Grouping, AReceiverThatIsDownSpoolsByGroupNotByEventAndGetsAFewDigestsWhenB
     return metric_value(metrics(d), backlog) == static_cast<double>(accepted);
   })) << metrics(d);
   ASSERT_TRUE(d.wait_for_stderr("folded into one digest")) << d.stderr_text();
-  // ... in a spool that never held more than a file per group, and is folded to a few now.
-  EXPECT_LE(most_files, static_cast<std::size_t>(kDistinct) + 5) << "a spool file per event";
-  ASSERT_TRUE(eventually([&] { return spool_files(d.storage_dir(), "hooks") <= 3; }, 5s))
-      << spool_files(d.storage_dir(), "hooks");
+  // ... in a store that never held more than a notification per group, and is folded to a few now.
+  EXPECT_LE(most_files, static_cast<std::size_t>(kDistinct) + 5) << "a stored notification per event";
+  ASSERT_TRUE(eventually([&] { return stored_notifications(d) <= 3; }, 5s)) << stored_notifications(d);
   // A few more attempts fail, each taking what the groups add meanwhile.
   ASSERT_TRUE(eventually([&] { return hook.request_count() >= 6; }));
   EXPECT_TRUE(delivered(hook).empty());
@@ -242,7 +241,7 @@ TEST(Grouping, AReceiverThatIsDownSpoolsByGroupNotByEventAndGetsAFewDigestsWhenB
   const auto got = delivered(hook);
   EXPECT_LE(got.size(), 5u) << "a handful of requests, not one per group";
   EXPECT_GE(count_kind(got, "digest"), 1u);
-  ASSERT_TRUE(eventually([&] { return spool_files(d.storage_dir(), "hooks") == 0; }));
+  ASSERT_TRUE(eventually([&] { return stored_notifications(d) == 0; }));
   EXPECT_EQ(d.terminate(), 0);
   EXPECT_EQ(delivered_count(hook), accepted);
 }

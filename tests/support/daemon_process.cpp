@@ -154,10 +154,10 @@ bool wait_exit(pid_t pid, int& code, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text) {
+CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text, long file_size_limit) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  const pid_t pid = spawn(args, in[0], out[1], err[1]);
+  const pid_t pid = spawn(args, in[0], out[1], err[1], file_size_limit);
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -194,6 +194,7 @@ DaemonProcess::DaemonProcess(const std::string& extra_yaml, const std::string& h
       << "    mode: \"0600\"\n";
   if (!server_yaml.empty()) cfg << "  " << server_yaml << "\n";
   cfg << "storage:\n  dir: \"" << storage_dir_ << "\"\n";
+  if (!launch.storage_yaml.empty()) cfg << "  " << launch.storage_yaml << "\n";
   base_yaml_ = cfg.str();
   write_file(config_path(), base_yaml_ + extra_yaml + "\n");
 

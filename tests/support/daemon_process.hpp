@@ -40,12 +40,14 @@ void write_file(const std::string& path, const std::string& text);
 /// The bytes of the file at `path`; empty when it cannot be read.
 std::string read_file(const std::string& path);
 
-/// Runs `erralertd` with `args` to completion (bounded) and returns its exit code and output.
+/// Runs `erralertd` with `args` to completion (bounded) and returns its exit code and output;
+/// `file_size_limit` >= 0 sets RLIMIT_FSIZE, as DaemonProcess's does.
 struct CommandResult {
   int exit_code = -1;
   std::string out, err;
 };
-CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text = "");
+CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text = "",
+                            long file_size_limit = -1);
 
 /// One line of a `receivers:` list: `extra` adds keys, e.g. ", max_delay: 1s".
 inline std::string receiver_yaml(const std::string& name, const std::string& type, const std::string& url,
@@ -59,6 +61,8 @@ struct LaunchOptions {
   /// Sockets handed over as systemd's socket activation does: as fds 3, 4, ... with LISTEN_FDS
   /// and LISTEN_PID (the daemon's own PID) set.
   std::vector<int> passed_sockets;
+  /// Keys added to the storage block after `dir`, one a line, e.g. "commit_interval: 50ms".
+  std::string storage_yaml;
 };
 
 class DaemonProcess {

@@ -5,6 +5,8 @@
 #include <regex>
 #include <sstream>
 
+#include "support/http_client.hpp"
+
 namespace erralert::testing {
 
 namespace {
@@ -94,14 +96,9 @@ std::uint64_t delivered_count(const FakePlatform& fake) {
   return n;
 }
 
-std::size_t spool_files(const std::string& storage_dir, const std::string& receiver) {
-  std::error_code ec;
-  std::size_t n = 0;
-  for (std::filesystem::directory_iterator it(std::filesystem::path(storage_dir) / "spool" / receiver, ec), end;
-       !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".json") ++n;
-  }
-  return n;
+std::size_t stored_notifications(const DaemonProcess& d) {
+  const auto status = http_get(d.port(), "/v1/status").json();
+  return status["store"]["spool_notifications"].get<std::size_t>();
 }
 
 std::optional<double> metric_value(const std::string& metrics_text, const std::string& series) {

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/daemon_process.hpp"
 #include "support/fake_platform.hpp"
 
 namespace erralert::testing {
@@ -43,8 +44,8 @@ std::vector<FakePlatform::Request> delivered(const FakePlatform& fake);
 /// The events every delivered request of `fake` accounts for (webhook or Discord bodies).
 std::uint64_t delivered_count(const FakePlatform& fake);
 
-/// Notification files in `storage_dir`/spool/`receiver` (0 when there is no such directory).
-std::size_t spool_files(const std::string& storage_dir, const std::string& receiver);
+/// The notifications `d`'s state store has committed, all receivers (/v1/status).
+std::size_t stored_notifications(const DaemonProcess& d);
 
 /// The value of one series in Prometheus text, e.g. metric_value(text,
 /// R"(erralert_notifications_sent_total{receiver="hooks",kind="first"})"); nullopt when absent.
