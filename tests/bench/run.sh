@@ -245,7 +245,7 @@ server:
   unix: {path: "$work/ingest.sock", dgram_path: "$work/ingest.dgram"}
   shutdown_timeout: 2s
 storage:
-  dir: "$work/state"
+  dir: "$work/state-$(basename "$file" .yaml)"
 receivers:
   - $receiver
 routes:
@@ -376,7 +376,8 @@ stop_pid "$ea_pid"
 # is in every row): the group counts, one notification waits. Row 9: row 2's 10,000 distinct
 # errors (each repeated) into a Discord receiver at its default pace (5 per 2 s, 30 per minute),
 # answered by the ceiling server: firsts, then digests. Both: ingest against the ceiling, RSS,
-# spool files (bounded by distinct groups, never by events) and messages sent.
+# notifications in the state store (bounded by distinct groups, never by events), its size and
+# commits, and messages sent.
 grouping_row() {
   local key="$1" mode="$2" receiver="$3" port
   port=$(free_port)
@@ -386,15 +387,19 @@ grouping_row() {
     r[${key}_rss0]=$(rss_kb "$pid")
     http_row "$key" "$mode" "$port" "$pid" 1
     r[${key}_rss]=$(rss_kb "$pid")
-    r[${key}_files]=$(find "$work/state/spool" -name '*.json' 2>/dev/null | wc -l)
-    r[${key}_sent]=$(curl -s "http://127.0.0.1:$port/metrics" |
-      awk '/^erralert_notifications_sent_total/ { n += $2 } END { print n + 0 }')
-    r[${key}_groups]=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^erralert_groups_open / { print $2 + 0 }')
+    local metrics_text
+    sleep 1  # one more group commit, so the store holds what was accepted
+    metrics_text=$(curl -s "http://127.0.0.1:$port/metrics")
+    r[${key}_files]=$(awk '/^erralert_spool_notifications / { print $2 + 0 }' <<<"$metrics_text")
+    r[${key}_sent]=$(awk '/^erralert_notifications_sent_total/ { n += $2 } END { print n + 0 }' <<<"$metrics_text")
+    r[${key}_groups]=$(awk '/^erralert_groups_open / { print $2 + 0 }' <<<"$metrics_text")
+    r[${key}_store]=$(awk '/^erralert_store_bytes / { printf "%.1f MB", $2 / 1048576 }' <<<"$metrics_text")
+    r[${key}_commits]=$(awk '/^erralert_store_commit_seconds_count / { n = $2 } /^erralert_store_commit_seconds_sum / { s = $2 }
+      END { if (n > 0) printf "%d commits of %.1f ms on average", n, s * 1000 / n; else print "no commits" }' <<<"$metrics_text")
     stop_pid "$pid"
   else
     r[${key}_note]="erralertd did not start: $(grep -v '^$' "$work/erralertd-$key.err" | tail -1)"
   fi
-  rm -rf "$work/state/spool"
 }
 grouping_row down one '{name: down, type: webhook, url: "http://127.0.0.1:9/hook"}'
 grouping_row paced distinct "{name: paced, type: discord, url: \"http://127.0.0.1:$ceiling_port/api/webhooks/1/bench\"}"
@@ -528,7 +533,7 @@ grouping_cells() {
   ok=$(awk -v a="$(ratio "${r[${key}_e]}" "${r[${key}_c]}")" -v m="$rss_mb" -v x="$4" 'BEGIN { print (a >= 0.80 && m <= 40 && x) }')
   add_row "$title" "$(group "${r[${key}_c]}")" "$(group "${r[${key}_e]}") ($(rpct "${r[${key}_e]}" "${r[${key}_c]}"))" \
     "$(am_cell "as row ${5}")" "≥ 0.80, RSS ≤ 40 MB" "$(pass_if "$ok")" \
-    "one round; RSS $(mb "${r[${key}_rss0]}") → $(mb "${r[${key}_rss]}"); spool files $(group "${r[${key}_files]}"); groups open ${r[${key}_groups]:-?}; notifications sent ${r[${key}_sent]}$extra; non-2xx + socket errors: ${r[${key}_e_bad]}"
+    "one round; RSS $(mb "${r[${key}_rss0]}") → $(mb "${r[${key}_rss]}"); stored notifications $(group "${r[${key}_files]}"); store ${r[${key}_store]:-?}, ${r[${key}_commits]:-?}; groups open ${r[${key}_groups]:-?}; notifications sent ${r[${key}_sent]}$extra; non-2xx + socket errors: ${r[${key}_e_bad]}"
 }
 grouping_cells down "8. row 1 with the receiver down: a webhook on a closed port (req/s)" "" \
   "$(le "${r[down_files]:-99}" 2)" 1

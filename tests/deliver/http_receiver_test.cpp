@@ -377,6 +377,45 @@ std::shared_ptr<Drained> spawn_drain(asio::io_context& io, Receiver& r, std::chr
   return d;
 }
 
+// --- 8. a reload hands what waits to the successor; a full store folds what waits -------------
+
+TEST_F(HttpReceiverTest, TakeBacklogHandsOverWhatWaitsTheOneInFlightIncluded) {
+  auto& r = start();
+  fake_.push(Reply::status(200).held());
+  r.deliver(first("fp-a", 2));
+  ASSERT_TRUE(run_until([&] { return fake_.held() == 1; }));
+  r.deliver(first("fp-b", 3));
+  auto backlog = r.take_backlog();
+  ASSERT_EQ(backlog.size(), 2u);
+  EXPECT_EQ(backlog[0].notification->groups[0].fingerprint, "fp-a") << "in flight: sent again by the successor";
+  EXPECT_EQ(backlog[1].count(), 3u);
+  EXPECT_NE(backlog[0].store_id, 0u);
+  EXPECT_EQ(spool_files().size(), 2u) << "still in the store";
+  fake_.release();
+  stop();
+  auto& next = start("webhook", "", std::move(backlog));
+  ASSERT_TRUE(run_until([&] { return next.queue_depth() == 0; }));
+  EXPECT_EQ(sent("first"), 2u);
+  EXPECT_TRUE(spool_files().empty());
+}
+
+TEST_F(HttpReceiverTest, CompactFoldsEverythingWaitingIntoOneDigestCountsKept) {
+  auto& r = start();
+  fake_.push(Reply::status(200).held());
+  r.deliver(first("fp-a", 1));
+  ASSERT_TRUE(run_until([&] { return fake_.held() == 1; }));
+  for (int i = 0; i < 5; ++i) r.deliver(first("fp-" + std::to_string(i + 10), 2));
+  EXPECT_EQ(r.queue_depth(), 6u);
+  EXPECT_EQ(r.compact(), 5u);
+  EXPECT_EQ(r.queue_depth(), 2u) << "the one in flight, and the digest";
+  EXPECT_EQ(r.backlog_events(), 11u);
+  EXPECT_EQ(spool_files().size(), 2u) << "the folded rows are gone from the store";
+  EXPECT_EQ(spool_files()[1]["kind"], "digest");
+  fake_.release();
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  EXPECT_EQ(sent("digest"), 1u);
+}
+
 TEST_F(HttpReceiverTest, DrainReturnsOnceTheOutboxIsEmpty) {
   auto& r = start();
   fake_.push(Reply::status(200).held());
