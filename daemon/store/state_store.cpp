@@ -489,8 +489,6 @@ void StateStore::record_silences(nlohmann::json entries) { recorded_->silences =
 
 void StateStore::cover(std::uint64_t ticket) { recorded_->ticket = std::max(recorded_->ticket, ticket); }
 
-std::size_t StateStore::recorded_rows() const { return recorded_->spool.size(); }
-
 // ---- committing ------------------------------------------------------------------------------
 
 bool StateStore::has_work() {

@@ -158,8 +158,6 @@ class StateStore final : public SpoolWriter {
   std::optional<double> last_commit_age_seconds() const;
   /// Past storage.max_bytes after the last commit: the owner folds waiting notifications.
   bool over_max_bytes() const { return disk_.used_bytes >= options_.max_bytes; }
-  /// Notifications recorded and not yet committed, all receivers, as rows.
-  std::size_t recorded_rows() const;
 
   struct Batch;
   struct Result;
