@@ -45,6 +45,7 @@ std::optional<GroupEntry> group_from_json(const json& j) {
   if (event == j.end()) return std::nullopt;
   ParseContext ctx;
   ctx.max_event_bytes = std::numeric_limits<std::size_t>::max();
+  ctx.max_clock_skew_ms = 0;  // the times were settled when the event was received
   auto e = parse_event(*event, ctx);
   if (!e) return std::nullopt;
   g.event = std::make_shared<const Event>(std::move(e).value());

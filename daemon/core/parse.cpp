@@ -38,8 +38,6 @@ constexpr std::size_t kMaxFingerprintItems = 16;
 constexpr std::size_t kMaxValueChars = 64;
 constexpr std::size_t kMaxSyntaxMessageChars = 120;
 constexpr std::int64_t kMaxEpochMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
-/// An app's timestamp further than this from the time of receipt does not date the alert.
-constexpr std::int64_t kMaxClockSkewMs = 5 * 60 * 1000;
 /// Stack space for one event's document; a typical 0.5 KiB event needs about a third of it.
 constexpr std::size_t kArenaBytes = 4096;
 
@@ -603,7 +601,7 @@ class EventBuilder {
         return;
       }
     }
-    if (std::abs(*ms - ctx_.now_ms) > kMaxClockSkewMs) {
+    if (ctx_.max_clock_skew_ms > 0 && std::abs(*ms - ctx_.now_ms) > ctx_.max_clock_skew_ms) {
       e_.app_timestamp_ms = *ms;
       e_.timestamp_ms = ctx_.now_ms;
     }

@@ -20,8 +20,8 @@
 //   errors[] entry. RFC 9457's `instance` stands in for an absent request.path.
 //   request.query may be an object (Express's req.query), kept as "k=v&k2=v2".
 // - `severity` defaults from `status`: 5xx error, 4xx warning, else error.
-// - A `timestamp` more than 5 minutes from ctx.now_ms is kept as Event::app_timestamp_ms and
-//   the event is dated ctx.now_ms (an `app_timestamp` in the event, as to_json writes it, is
+// - A `timestamp` more than 5 minutes (ctx.max_clock_skew_ms) from ctx.now_ms is kept as
+//   Event::app_timestamp_ms and the event is dated ctx.now_ms (an `app_timestamp` in the event, as to_json writes it, is
 //   taken as it is, so that an event read back from storage keeps its times).
 // - Event::service_defaulted says that ctx.default_service named the service.
 // - Caps, by truncation with "…": message 8 KiB, detail and exception.stacktrace 16 KiB.
@@ -55,6 +55,10 @@ struct ParseContext {
   std::string transport_service;    ///< X-Erralert-Service header or ?service=; beats the default
   std::string host;                 ///< the daemon's host name, for events without one
   std::int64_t now_ms = 0;          ///< time of receipt, for events without a timestamp
+  /// A timestamp further than this from now_ms dates nothing: the event is dated now_ms and its
+  /// own time kept as Event::app_timestamp_ms. 0 takes every timestamp as it is (events read
+  /// back from storage, whose times were settled when they were received).
+  std::int64_t max_clock_skew_ms = 5 * 60 * 1000;
   std::size_t max_event_bytes = 65536;
 };
 
