@@ -474,7 +474,7 @@ class EventBuilder {
   void finish_message(bj::object& obj) {
     if (message_failed_) return;
     if (e_.message.empty() && !problem_title_.empty()) set_message(problem_title_);
-    if (e_.message.empty() && !e_.detail.empty()) {
+    if (e_.message.empty() && !e_.detail.empty() && detail_is_text_) {
       set_message(e_.detail);
       e_.detail.clear();
     }
@@ -749,6 +749,7 @@ class EventBuilder {
     auto t = take(obj, {"detail"});
     if (!t) return;
     if (t->value.is_object() && e_.errors.empty() && is_field_map(t->value.get_object())) read_error_map(t->value);
+    detail_is_text_ = t->value.is_string();
     e_.detail = truncate_bytes(t->value.is_string() ? std::string(view(t->value.get_string())) : dump(t->value),
                                kMaxDetailBytes);
   }
@@ -782,6 +783,7 @@ class EventBuilder {
   bool severity_given_ = false;
   bool message_failed_ = false;  ///< message or reason had a wrong type (already reported)
   bool message_empty_ = false;   ///< message or reason was sent as ""
+  bool detail_is_text_ = false;  ///< detail was a string (a structured one is no message)
   std::vector<std::string> message_items_;  ///< Nest's message array, for errors[]
   std::string envelope_message_;
   std::string envelope_code_;

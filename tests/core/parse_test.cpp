@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -378,6 +381,9 @@ TEST(ParseTest, FieldMapsAndMessageArraysBecomeFieldErrors) {
   ASSERT_EQ(nested->errors.size(), 1u);
   EXPECT_EQ(nested->errors[0].field, "name");
   EXPECT_EQ(nested->detail, R"({"name":["This field may not be blank."]})");
+  Result<Event> bare = parse_event_text(R"({"service":"a","detail":{"name":["Required."]}})", test_context());
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->message, "name: Required.") << "a structured detail is no message";
 
   // Nest's ValidationPipe: the array is the message, joined, and each item an errors[] entry.
   Result<Event> nest = parse_event_text(
@@ -667,6 +673,27 @@ TEST(ParseTest, NumbersOutOfRangeAndEscapes) {
   Result<Event> huge = parse_event_text(R"({"service":"a","message":"m","timestamp":18446744073709551615})", test_context());
   ASSERT_FALSE(huge.ok());
   EXPECT_EQ(huge.errors()[0].value, "18446744073709551615");
+}
+
+// fuzz_parse_body's checks over its seed corpus (tests/fuzz/corpus/parse_body), in the unit
+// tests, where every build runs them: each accepted event reads back the same from its JSON.
+TEST(ParseTest, FuzzSeedsRoundTrip) {
+  std::size_t seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(ERRALERT_SOURCE_DIR "/tests/fuzz/corpus/parse_body")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    ParseContext ctx = test_context();
+    ctx.default_service = "fuzz";
+    const BodyResult r = parse_body(text.str(), BodyFormat::json, ctx);
+    for (const Event& e : r.events) {
+      const Result<Event> back = parse_event(to_json(e), ctx);
+      ASSERT_TRUE(back.ok()) << entry.path() << "\n" << describe(back.errors());
+      EXPECT_EQ(to_json(*back), to_json(e)) << entry.path();
+    }
+    ++seeds;
+  }
+  EXPECT_GE(seeds, 14u);
 }
 
 TEST(ParseTest, DuplicateKeysKeepTheLast) {
