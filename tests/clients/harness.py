@@ -190,6 +190,11 @@ def check_four_errors(d, service, unhandled_type, frame_hint):
     return v, c, n, u
 
 
-def check_burst(d, n=300):
-    """`n` reports of one error, all accounted for by the notifications."""
+def check_burst(d, burst_ms, n=300):
+    """`n` reports of one error handed over in `burst_ms`, all accounted for by the notifications;
+    with the four errors before them, erralertd received n + 4 events over HTTP."""
+    print(f"{n} reports handed over in {burst_ms:.1f} ms")
+    expect(burst_ms < 300, "the handler never waits on erralert")
     d.wait_for_count(route_is("/v1/burst"), n)
+    received = d.metric('erralert_events_received_total{transport="http"}')
+    expect(received == n + 4, f"erralertd received {received} events, expected {n + 4}")

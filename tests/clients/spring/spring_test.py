@@ -54,10 +54,7 @@ def main(binary, work):
             harness.expect(n["message"] == "No account 7", f"the reason, not Spring's '404 ...': {n}")
             harness.expect(u["request"]["params"]["ids"] == ["1", "2"], f"a list only when there are several: {u}")
             burst_ms = float(app.stdout.readline().split()[1])
-            print(f"300 reports handed over in {burst_ms:.1f} ms")
-            harness.expect(burst_ms < 300, "the reporter never waits on erralert")
-            harness.check_burst(d, 300)
-            harness.expect(d.metric('erralert_events_received_total{transport="http"}') == 304, "304 received")
+            harness.check_burst(d, burst_ms)
             app.stdin.close()
             harness.expect(app.stdout.readline().strip() == "dropped 0", "nothing dropped")
         finally:
