@@ -31,6 +31,8 @@ import org.springframework.web.servlet.ModelAndView;
 public class ErralertReporter implements HandlerExceptionResolver, Ordered {
   private static final String URL = Objects.requireNonNullElse(System.getenv("ERRALERT_URL"), "http://127.0.0.1:9780/v1/events");
   private static final String SERVICE = System.getenv("ERRALERT_SERVICE");
+  private static final java.util.regex.Pattern FRAMEWORK =
+      java.util.regex.Pattern.compile("^(java|javax|jakarta|jdk|sun|org\\.springframework|org\\.apache)\\..*");
   private final BlockingQueue<Map<String, Object>> queue = new ArrayBlockingQueue<>(10_000);
   private final AtomicLong dropped = new AtomicLong();
   private final ObjectMapper json = new ObjectMapper();
@@ -103,7 +105,7 @@ public class ErralertReporter implements HandlerExceptionResolver, Ordered {
   private static String inAppFrames(Throwable ex) {
     StringBuilder out = new StringBuilder(ex.toString());
     Arrays.stream(ex.getStackTrace())
-        .filter(f -> !f.getClassName().matches("^(java|javax|jakarta|jdk|sun|org\\.springframework|org\\.apache)\\..*"))
+        .filter(f -> !FRAMEWORK.matcher(f.getClassName()).matches())
         .limit(12).forEach(f -> out.append("\n\tat ").append(f));
     return out.toString();
   }
