@@ -8,7 +8,14 @@ packages=(
   libcli11-dev libssl-dev libre2-dev libsqlite3-dev libgtest-dev libgmock-dev
   curl openssl socat  # socat: the README's datagram example
   systemd  # systemd-analyze, which checks the units in systemd/
+  # The client handler tests (tests/clients/): DRF under Django, Spring's handler under javac 17
+  # with Jackson and the servlet API, Nest under Node.js 20 (its packages come from npm there).
+  python3-django python3-djangorestframework
+  openjdk-17-jdk-headless libjackson2-databind-java libjakarta-servlet-api-java
+  nodejs
 )
+# npm comes with Node.js from NodeSource (Debian's npm package would conflict with it).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 # Extra tools for the sanitizer, fuzzing and benchmark stages: scripts/install-deps.sh --all
 if [[ "${1:-}" == "--all" ]]; then
   packages+=(clang libclang-rt-14-dev wrk)

@@ -66,6 +66,7 @@ Daemon::~Daemon() = default;
 void Daemon::describe_metrics() {
   metrics_.describe("events_received_total", "counter", "Events received, by transport.");
   metrics_.describe("events_rejected_total", "counter", "Events refused, by reason.");
+  metrics_.describe("events_default_service_total", "counter", "Events that named no service and took defaults.service.");
   metrics_.describe("events_silenced_total", "counter", "Events matched by a silence.");
   metrics_.describe("events_unrouted_total", "counter", "Events no route matched.");
   metrics_.describe("events_deduplicated_total", "counter",

@@ -30,7 +30,8 @@ Intake::Counters::Counters(core::Metrics& m)
       rejected_invalid(m.counter("events_rejected_total", {{"reason", "invalid"}})),
       rejected_too_large(m.counter("events_rejected_total", {{"reason", "too_large"}})),
       rejected_queue_full(m.counter("events_rejected_total", {{"reason", "queue_full"}})),
-      rejected_storage(m.counter("events_rejected_total", {{"reason", "storage"}})) {}
+      rejected_storage(m.counter("events_rejected_total", {{"reason", "storage"}})),
+      default_service(m.counter("events_default_service_total")) {}
 
 std::uint64_t& Intake::Counters::received(net::UnixTransport transport) {
   return transport == net::UnixTransport::stream ? received_unix : received_unix_dgram;
@@ -76,7 +77,10 @@ Intake::BodyAnswer Intake::submit_body(std::string_view body, core::BodyFormat f
     counters_.rejected_queue_full += a.result.events.size();
     return a;
   }
-  for (auto& e : a.result.events) queue_.push_back(std::move(e));
+  for (auto& e : a.result.events) {
+    counters_.default_service += e.service_defaulted;
+    queue_.push_back(std::move(e));
+  }
   queued_ += a.result.events.size();
   a.ticket = queued_;
   ready_.notify();
@@ -101,6 +105,7 @@ void Intake::submit_text(std::string_view text, net::UnixTransport transport) {
     warn_refused(transport, e.field.empty() ? "event" : e.field, e.reason);
     return;
   }
+  counters_.default_service += r->service_defaulted;
   queue_.push_back(std::move(r).value());
   ++queued_;
   ready_.notify();

@@ -129,6 +129,7 @@ std::optional<std::string> top_level_field(const Event& e, std::string_view name
   if (name == "environment") return text_of(e.environment);
   if (name == "host") return text_of(e.host);
   if (name == "timestamp") return format_rfc3339(e.timestamp_ms);
+  if (name == "app_timestamp") return e.app_timestamp_ms ? std::optional(format_rfc3339(*e.app_timestamp_ms)) : std::nullopt;
   if (name == "severity") return std::string(to_string(e.severity));
   if (name == "code") return text_of(e.code);
   if (name == "status") return e.status == 0 ? std::nullopt : std::optional(std::to_string(e.status));
@@ -226,6 +227,7 @@ json to_json(const Event& e, bool include_extra) {
   put_if(j, "environment", e.environment);
   put_if(j, "host", e.host);
   j["timestamp"] = format_rfc3339(e.timestamp_ms);
+  if (e.app_timestamp_ms) j["app_timestamp"] = format_rfc3339(*e.app_timestamp_ms);
   j["severity"] = to_string(e.severity);
   put_if(j, "code", e.code);
   if (e.status != 0) j["status"] = e.status;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <initializer_list>
 #include <utility>
 
@@ -122,6 +123,20 @@ std::optional<std::string> joined_strings(const bj::array& items, std::string_vi
     out.append(view(item.get_string()));
   }
   return out;
+}
+
+/// A non-empty array of strings: one field's messages in a DRF field map.
+bool is_string_list(const bj::value& v) {
+  if (!v.is_array() || v.get_array().empty()) return false;
+  const bj::array& items = v.get_array();
+  return std::all_of(items.begin(), items.end(), [](const bj::value& i) { return i.is_string(); });
+}
+
+/// DRF's `{"name": ["This field may not be blank."], ...}`: every member a list of messages.
+bool is_field_map(const bj::object& obj) {
+  return !obj.empty() && std::all_of(obj.begin(), obj.end(), [](const bj::key_value_pair& m) {
+           return is_string_list(m.value()) || m.value().is_string();
+         });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +359,7 @@ class EventBuilder {
     if (!v.is_object()) return FieldError{"", shorten(v), std::string(kNotAnObject)};
     bj::object& obj = v.get_object();
     read_service(obj);
+    read_envelope(obj);
     read_message(obj);
     read_severity(obj);
     read_status(obj);
@@ -355,9 +371,13 @@ class EventBuilder {
     read_errors(obj);
     read_exception(obj);
     read_detail(obj);
+    read_problem(obj);
     if (auto id = optional_string(obj, {"trace_id", "traceId"}, "")) e_.trace_id = std::move(*id);
     read_tags(obj);
     read_fingerprint(obj);
+    finish_message(obj);
+    apply_envelope();
+    if (!severity_given_ && e_.status >= 400) e_.severity = e_.status >= 500 ? Severity::error : Severity::warning;
     if (!obj.empty()) e_.extra = to_nlohmann(v);
     if (!errors_.empty()) return std::move(errors_);
     return std::move(e_);
@@ -406,6 +426,7 @@ class EventBuilder {
       service = ctx_.transport_service;
     } else if (!ctx_.default_service.empty()) {
       service = ctx_.default_service;
+      e_.service_defaulted = true;
     } else {
       fail_text("service", "", kServiceRequired);
       return;
@@ -417,28 +438,112 @@ class EventBuilder {
     e_.service = std::move(service);
   }
 
-  /// `message`, else `reason`, else Spring's default body's `error`; the first non-empty wins.
+  /// `message`, else `reason`, else an `error` string (Spring's default body) or the envelope's
+  /// `error.message`; the first non-empty wins. With none, finish_message() looks further.
+  /// Nest's message arrays are joined for `message` and also become errors[] entries.
   void read_message(bj::object& obj) {
-    bool saw_empty = false;
     for (std::string_view key : {"message", "reason"}) {
       auto t = take(obj, {key});
       if (!t) continue;
       std::optional<std::string> text;
       if (t->value.is_string()) text = std::string(view(t->value.get_string()));
-      if (t->value.is_array()) text = joined_strings(t->value.get_array(), "; ");
+      if (t->value.is_array()) {
+        text = joined_strings(t->value.get_array(), "; ");
+        if (text) {
+          for (const bj::value& item : t->value.get_array()) message_items_.emplace_back(view(item.get_string()));
+        }
+      }
       if (!text) {
-        fail(std::string(key), t->value, "expected a string or an array of strings");
-        return;
+        message_failed_ = true;
+        return fail(std::string(key), t->value, "expected a string or an array of strings");
       }
       if (!text->empty()) return set_message(*text);
-      saw_empty = true;
+      message_empty_ = true;
     }
     if (auto it = obj.find("error"); it != obj.end() && it->value().is_string() && !it->value().get_string().empty()) {
       set_message(view(it->value().get_string()));
       obj.erase(it);
       return;
     }
-    fail_text("message", "", saw_empty ? "must not be empty" : "message is required");
+    if (!envelope_message_.empty()) set_message(envelope_message_);
+  }
+
+  /// The last fallbacks once every known field is read: RFC 9457's `title`, then `detail`
+  /// (which then is not kept twice), then a DRF field map at the top level
+  /// (`{"name": ["This field may not be blank."]}`), whose first entry says what went wrong.
+  void finish_message(bj::object& obj) {
+    if (message_failed_) return;
+    if (e_.message.empty() && !problem_title_.empty()) set_message(problem_title_);
+    if (e_.message.empty() && !e_.detail.empty() && detail_is_text_) {
+      set_message(e_.detail);
+      e_.detail.clear();
+    }
+    if (e_.message.empty() && e_.errors.empty()) read_top_level_field_map(obj);
+    if (e_.message.empty() && !e_.errors.empty()) {
+      const EventFieldError& first = e_.errors.front();
+      set_message(first.field.empty() ? first.reason : first.field + ": " + first.reason);
+    }
+    if (!message_items_.empty() && e_.errors.empty()) {
+      for (std::string& item : message_items_) e_.errors.push_back({"", nullptr, std::move(item)});
+    }
+    if (e_.message.empty()) fail_text("message", "", message_empty_ ? "must not be empty" : "message is required");
+  }
+
+  /// Members whose value is a non-empty array of strings, as DRF's ValidationError body holds
+  /// them (`non_field_errors` for the object as a whole); taken out of `extra` into errors[].
+  void read_top_level_field_map(bj::object& obj) {
+    std::vector<std::string> keys;
+    for (const bj::key_value_pair& member : obj) {
+      if (is_string_list(member.value())) keys.emplace_back(member.key());
+    }
+    std::sort(keys.begin(), keys.end());
+    for (const std::string& key : keys) {
+      auto it = obj.find(bj::string_view(key.data(), key.size()));
+      const std::string field = key == "non_field_errors" ? "" : key;
+      for (const bj::value& reason : it->value().get_array()) {
+        e_.errors.push_back({field, nullptr, std::string(view(reason.get_string()))});
+      }
+      obj.erase(it);
+    }
+  }
+
+  /// `{"error": {"message", "type", "code", ...}}` (OpenAI, Google and many REST APIs): its
+  /// message, code and type stand in for absent top-level ones; the object stays in `extra`.
+  void read_envelope(const bj::object& obj) {
+    auto it = obj.find("error");
+    if (it == obj.end() || !it->value().is_object()) return;
+    const bj::object& envelope = it->value().get_object();
+    auto text = [&](std::string_view key) -> std::string {
+      auto m = envelope.find(bj::string_view(key.data(), key.size()));
+      if (m == envelope.end() || m->value().is_null() || m->value().is_bool()) return {};
+      return scalar_text(m->value()).value_or("");
+    };
+    envelope_message_ = text("message");
+    envelope_code_ = text("code");
+    envelope_type_ = text("type");
+    if (envelope_code_.empty()) envelope_code_ = text("status");  // Google: "status": "NOT_FOUND"
+  }
+
+  void apply_envelope() {
+    if (e_.code.empty() && !has_error_for("code")) e_.code = std::move(envelope_code_);
+    if (e_.exception.type.empty()) e_.exception.type = std::move(envelope_type_);
+  }
+
+  /// RFC 9457 problem details: `title` is a message fallback; `instance` (the request's URI in
+  /// Spring's ProblemDetail) stands in for an absent request.path. `type` stays in `extra`.
+  void read_problem(bj::object& obj) {
+    if (auto it = obj.find("title"); it != obj.end() && it->value().is_string()) {
+      problem_title_ = view(it->value().get_string());
+      if (e_.message.empty() && !problem_title_.empty()) obj.erase(it);
+    }
+    if (e_.request.path.empty()) {
+      if (auto it = obj.find("instance"); it != obj.end() && it->value().is_string() &&
+                                          it->value().get_string().starts_with("/")) {
+        set_path(std::string(view(it->value().get_string())));
+        e_.request.route = normalize_route(e_.request.path);
+        obj.erase(it);
+      }
+    }
   }
 
   void set_message(std::string_view text) { e_.message = truncate_bytes(text, kMaxMessageBytes); }
@@ -450,6 +555,7 @@ class EventBuilder {
     if (t->value.is_string()) s = parse_severity(view(t->value.get_string()));
     if (!s) return fail("severity", t->value, "expected one of debug, info, warning, error, critical");
     e_.severity = *s;
+    severity_given_ = true;
   }
 
   void read_status(bj::object& obj) {
@@ -486,6 +592,19 @@ class EventBuilder {
       return fail("timestamp", t->value, "expected RFC 3339 or epoch milliseconds");
     }
     e_.timestamp_ms = *ms;
+    // An app's clock off by more than 5 minutes (or a body forwarded long after) must not date
+    // the alert: the receipt time does, and the app's time is kept to be shown beside it. An
+    // event that already says so (read back from the spool) keeps its times as they are.
+    if (auto app = take(obj, {"app_timestamp"}); app && app->value.is_string()) {
+      if (auto app_ms = parse_timestamp(view(app->value.get_string()))) {
+        e_.app_timestamp_ms = app_ms;
+        return;
+      }
+    }
+    if (ctx_.max_clock_skew_ms > 0 && std::abs(*ms - ctx_.now_ms) > ctx_.max_clock_skew_ms) {
+      e_.app_timestamp_ms = *ms;
+      e_.timestamp_ms = ctx_.now_ms;
+    }
   }
 
   void read_request(bj::object& obj) {
@@ -629,6 +748,8 @@ class EventBuilder {
   void read_detail(bj::object& obj) {
     auto t = take(obj, {"detail"});
     if (!t) return;
+    if (t->value.is_object() && e_.errors.empty() && is_field_map(t->value.get_object())) read_error_map(t->value);
+    detail_is_text_ = t->value.is_string();
     e_.detail = truncate_bytes(t->value.is_string() ? std::string(view(t->value.get_string())) : dump(t->value),
                                kMaxDetailBytes);
   }
@@ -659,6 +780,15 @@ class EventBuilder {
   const ParseContext& ctx_;
   Event e_;
   Errors errors_;
+  bool severity_given_ = false;
+  bool message_failed_ = false;  ///< message or reason had a wrong type (already reported)
+  bool message_empty_ = false;   ///< message or reason was sent as ""
+  bool detail_is_text_ = false;  ///< detail was a string (a structured one is no message)
+  std::vector<std::string> message_items_;  ///< Nest's message array, for errors[]
+  std::string envelope_message_;
+  std::string envelope_code_;
+  std::string envelope_type_;
+  std::string problem_title_;
 };
 
 Result<Event> build_event(bj::value& v, const ParseContext& ctx) { return EventBuilder(ctx).build(v); }

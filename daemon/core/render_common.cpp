@@ -364,6 +364,9 @@ std::string state_line(const Notification& n, const GroupEntry& g) {
     out += std::string(out.empty() ? "" : std::string(kDot)) +
            "new errors past limits.max_open_groups, counted together; the latest is shown";
   }
+  if (g.event->app_timestamp_ms) {  // the app's clock or a stale body: receipt time dates the alert
+    out += std::string(out.empty() ? "" : std::string(kDot)) + "app's time " + format_rfc3339(*g.event->app_timestamp_ms);
+  }
   return out;
 }
 

@@ -88,7 +88,8 @@ std::vector<std::string> field_error_lines(const std::vector<EventFieldError>& e
 /// What the group's notification says of its count and time, in one line (empty when nothing):
 /// summary "×523 in the last 5 min · first 04:49:46 · last 04:54:46"; resolved "stopped: 4,213
 /// times from 09:02 to 12:58, quiet since 12:58"; a reopened first "again: seen 1,204 times since
-/// 2026-11-22T04:49:46Z"; the overflow group says what it holds.
+/// 2026-11-22T04:49:46Z"; the overflow group says what it holds; an event whose own timestamp was
+/// more than 5 minutes off adds "app's time 2022-12-22T04:49:46.123Z".
 std::string state_line(const Notification& n, const GroupEntry& g);
 /// 4213 as "4,213".
 std::string thousands(std::uint64_t n);

@@ -34,6 +34,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::int64_t kApplicationId = 0x45524c54;  // "ERLT": this file is erralert's store
+constexpr std::uint64_t kWalCheckpointBytes = 4u << 20;
 constexpr double kCommitBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
 /// Schema migrations: kMigrations[v] brings a store at user_version v to v + 1. The first
@@ -546,6 +547,12 @@ void StateStore::writer_loop() {
       }
     } else {
       failed = std::move(job);
+    }
+    // Copy the WAL into the database and cut it back to nothing after a failed commit (a full
+    // disk: a WAL that never rewinds would hold every later commit past the limit too) and
+    // whenever it has grown past a few MiB.
+    if (!r->ok || file_size(path_ + "-wal") > kWalCheckpointBytes) {
+      sqlite3_exec(db_->handle(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
     }
     try {
       r->disk = read_disk_state(*db_, path_);

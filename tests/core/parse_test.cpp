@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,12 +21,13 @@ using json = nlohmann::json;
 using Fields = std::map<std::string, std::optional<std::string>>;
 
 const std::string kFffd = "\xEF\xBF\xBD";
+constexpr std::int64_t kReceivedMs = 1795322986000;  // 2026-11-22T04:49:46Z, the time of receipt
 
 ParseContext test_context() {
   ParseContext ctx;
   ctx.host = "web-3";
   ctx.default_environment = "prod";
-  ctx.now_ms = 1000;
+  ctx.now_ms = kReceivedMs;
   return ctx;
 }
 
@@ -49,7 +53,7 @@ TEST(ParseTest, AcceptsAndNormalises) {
   const AcceptCase cases[] = {
       {R"({"service":"a","message":"m"})",
        {{"service", "a"}, {"message", "m"}, {"severity", "error"}, {"host", "web-3"}, {"environment", "prod"},
-        {"timestamp", "1970-01-01T00:00:01Z"}, {"status", std::nullopt}, {"request.route", std::nullopt}}},
+        {"timestamp", "2026-11-22T04:49:46Z"}, {"status", std::nullopt}, {"request.route", std::nullopt}}},
       {R"({"service":"a","message":"m","statusCode":404})", {{"status", "404"}}},
       {R"({"service":"a","message":"m","status":500,"statusCode":404})",
        {{"status", "500"}, {"extra.statusCode", "404"}}},
@@ -128,7 +132,9 @@ TEST(ParseTest, RejectsWithEveryReason) {
       {R"({"service":"a","message":""})", {{"message", "", "must not be empty"}}},
       {R"({"service":"a","message":["x",1]})", {{"message", R"(["x",1])", "expected a string or an array of strings"}}},
       {R"({"service":"a","reason":{}})", {{"reason", "{}", "expected a string or an array of strings"}}},
-      {R"({"service":"a","error":{"message":"x"}})", {{"message", "", "message is required"}}},
+      {R"({"service":"a","error":{"type":"x"}})", {{"message", "", "message is required"}}},
+      {R"({"service":"a","error":"","title":""})", {{"message", "", "message is required"}}},
+      {R"({"service":"a","message":5,"detail":"d"})", {{"message", "5", "expected a string or an array of strings"}}},
       {R"({"service":"a","message":"m","severity":"loud"})",
        {{"severity", "loud", "expected one of debug, info, warning, error, critical"}}},
       {R"({"service":"a","message":"m","severity":3})",
@@ -292,7 +298,10 @@ TEST(ParseTest, SeedNestBody) {
   EXPECT_EQ(e.message, "Invalid Provider");
   EXPECT_EQ(e.request.path, "/auth/login");
   EXPECT_EQ(e.request.route, "/auth/login");
-  EXPECT_EQ(field_value(e, "timestamp"), "2022-12-22T04:49:46.123Z");
+  // Two years stale: the receipt time dates the alert; the app's time is kept beside it.
+  EXPECT_EQ(field_value(e, "timestamp"), "2026-11-22T04:49:46Z");
+  EXPECT_EQ(field_value(e, "app_timestamp"), "2022-12-22T04:49:46.123Z");
+  EXPECT_EQ(e.severity, Severity::warning);
   EXPECT_TRUE(e.extra.empty());
 }
 
@@ -305,6 +314,148 @@ TEST(ParseTest, SeedDrfBody) {
   EXPECT_TRUE(e.detail.starts_with("\xEC\xA6\x9D\xEA\xB6\x8C\xEC\x82\xAC \xEC\x9D\xB8\xEC\xA6\x9D"));
   EXPECT_EQ(e.status, 0);
   EXPECT_TRUE(e.extra.empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// What apps forward as they are (issue 16): envelopes, problem details, field maps, severity
+// from status, a stale timestamp, the default service.
+
+TEST(ParseTest, ErrorEnvelopesAndProblemDetails) {
+  const AcceptCase cases[] = {
+      // OpenAI's body from seed 000, forwarded by the calling service.
+      {R"({"service":"a","error":{"message":"Internal server error","type":"auth_subrequest_error","param":null,
+           "code":"internal_error"}})",
+       {{"message", "Internal server error"}, {"code", "internal_error"}, {"exception.type", "auth_subrequest_error"},
+        {"extra.error.param", std::nullopt}, {"extra.error.type", "auth_subrequest_error"}}},
+      {R"({"service":"a","error":{"code":502,"message":"Bad gateway.","param":null,"type":"cf_bad_gateway"}})",
+       {{"message", "Bad gateway."}, {"code", "502"}, {"exception.type", "cf_bad_gateway"}}},
+      // Google's: code is the HTTP status there, status the symbolic code.
+      {R"({"service":"a","error":{"code":404,"message":"Not found","status":"NOT_FOUND"}})",
+       {{"message", "Not found"}, {"code", "404"}}},
+      {R"({"service":"a","error":{"message":"x","code":"E1","type":"T"},"message":"m","code":"C","exception":{"type":"X"}})",
+       {{"message", "m"}, {"code", "C"}, {"exception.type", "X"}}},
+      {R"({"service":"a","error":"invalid_grant"})", {{"message", "invalid_grant"}}},
+      // RFC 9457 problem details, as Spring 6's ProblemDetail writes them.
+      {R"({"service":"a","type":"about:blank","title":"Not Found","status":404,"detail":"No user 42",
+           "instance":"/v1/users/42"})",
+       {{"message", "Not Found"}, {"detail", "No user 42"}, {"status", "404"}, {"request.path", "/v1/users/42"},
+        {"request.route", "/v1/users/{id}"}, {"extra.type", "about:blank"}, {"extra.title", std::nullopt},
+        {"extra.instance", std::nullopt}}},
+      {R"({"service":"a","message":"m","title":"T","instance":"urn:x","path":"/p"})",
+       {{"message", "m"}, {"extra.title", "T"}, {"request.path", "/p"}, {"extra.instance", "urn:x"}}},
+      // DRF: detail alone is the message (not kept twice); detail beside message stays.
+      {R"({"service":"a","detail":"Authentication credentials were not provided."})",
+       {{"message", "Authentication credentials were not provided."}, {"detail", std::nullopt}}},
+      {R"({"service":"a","message":"short","detail":"long"})", {{"message", "short"}, {"detail", "long"}}},
+      {R"({"service":"a","message":"","detail":"d"})", {{"message", "d"}}},
+  };
+  for (const auto& c : cases) expect_fields(c.input, c.fields);
+}
+
+TEST(ParseTest, FieldMapsAndMessageArraysBecomeFieldErrors) {
+  // DRF's ValidationError body is the field map itself.
+  Result<Event> drf = parse_event_text(
+      R"({"service":"a","status":400,"name":["This field may not be blank."],
+          "age":["A valid integer is required.","Too young."],"non_field_errors":["Passwords differ."],"page":[1]})",
+      test_context());
+  ASSERT_TRUE(drf.ok()) << describe(drf.errors());
+  ASSERT_EQ(drf->errors.size(), 4u);
+  EXPECT_EQ(drf->errors[0].field, "age");
+  EXPECT_EQ(drf->errors[0].reason, "A valid integer is required.");
+  EXPECT_EQ(drf->errors[1].reason, "Too young.");
+  EXPECT_EQ(drf->errors[2].field, "name");
+  EXPECT_EQ(drf->errors[3].field, "");
+  EXPECT_EQ(drf->errors[3].reason, "Passwords differ.");
+  EXPECT_EQ(drf->message, "age: A valid integer is required.");
+  EXPECT_EQ(field_value(*drf, "extra.page"), "[1]") << "not a list of messages: kept as it is";
+  EXPECT_EQ(field_value(*drf, "extra.name"), std::nullopt);
+
+  // A message given: top-level lists are not taken for field errors.
+  expect_fields(R"({"service":"a","message":"m","name":["x"]})", {{"extra.name", R"(["x"])"}});
+
+  // A field map under detail (DRF standard bodies that nest it).
+  Result<Event> nested = parse_event_text(
+      R"({"service":"a","code":"invalid","message":"Invalid input.","detail":{"name":["This field may not be blank."]}})",
+      test_context());
+  ASSERT_TRUE(nested.ok());
+  ASSERT_EQ(nested->errors.size(), 1u);
+  EXPECT_EQ(nested->errors[0].field, "name");
+  EXPECT_EQ(nested->detail, R"({"name":["This field may not be blank."]})");
+  Result<Event> bare = parse_event_text(R"({"service":"a","detail":{"name":["Required."]}})", test_context());
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->message, "name: Required.") << "a structured detail is no message";
+
+  // Nest's ValidationPipe: the array is the message, joined, and each item an errors[] entry.
+  Result<Event> nest = parse_event_text(
+      R"({"service":"a","statusCode":400,"message":["name should not be empty","age must be an integer"],
+          "error":"Bad Request"})",
+      test_context());
+  ASSERT_TRUE(nest.ok());
+  EXPECT_EQ(nest->message, "name should not be empty; age must be an integer");
+  ASSERT_EQ(nest->errors.size(), 2u);
+  EXPECT_EQ(nest->errors[1].reason, "age must be an integer");
+  EXPECT_EQ(field_value(*nest, "extra.error"), "Bad Request");
+
+  // Given errors win over the array.
+  Result<Event> both = parse_event_text(R"({"service":"a","message":["x"],"errors":[{"field":"f","reason":"r"}]})",
+                                        test_context());
+  ASSERT_TRUE(both.ok());
+  ASSERT_EQ(both->errors.size(), 1u);
+  EXPECT_EQ(both->errors[0].field, "f");
+}
+
+TEST(ParseTest, SeverityDefaultsFromStatus) {
+  const AcceptCase cases[] = {
+      {R"({"service":"a","message":"m","status":502})", {{"severity", "error"}}},
+      {R"({"service":"a","message":"m","statusCode":401})", {{"severity", "warning"}}},
+      {R"({"service":"a","message":"m","status":400,"severity":"critical"})", {{"severity", "critical"}}},
+      {R"({"service":"a","message":"m","status":503,"severity":"info"})", {{"severity", "info"}}},
+      {R"({"service":"a","message":"m","status":302})", {{"severity", "error"}}},
+      {R"({"service":"a","message":"m"})", {{"severity", "error"}}},
+  };
+  for (const auto& c : cases) expect_fields(c.input, c.fields);
+}
+
+TEST(ParseTest, AStaleTimestampIsShownBesideTheReceiptTime) {
+  const AcceptCase cases[] = {
+      // Within 5 minutes either way: the app's time dates the event.
+      {R"({"service":"a","message":"m","timestamp":"2026-11-22T04:45:00Z"})",
+       {{"timestamp", "2026-11-22T04:45:00Z"}, {"app_timestamp", std::nullopt}}},
+      {R"({"service":"a","message":"m","timestamp":"2026-11-22T04:54:46Z"})",
+       {{"timestamp", "2026-11-22T04:54:46Z"}, {"app_timestamp", std::nullopt}}},
+      // Further: the receipt time dates it, the app's time is kept.
+      {R"({"service":"a","message":"m","timestamp":"2026-11-22T04:44:45Z"})",
+       {{"timestamp", "2026-11-22T04:49:46Z"}, {"app_timestamp", "2026-11-22T04:44:45Z"}}},
+      {R"({"service":"a","message":"m","timestamp":1895322986000})",
+       {{"timestamp", "2026-11-22T04:49:46Z"}, {"app_timestamp", "2030-01-22T14:36:26Z"}}},
+      // Read back from storage: both times stay as they were.
+      {R"({"service":"a","message":"m","timestamp":"2026-11-01T00:00:00Z","app_timestamp":"2022-12-22T04:49:46Z"})",
+       {{"timestamp", "2026-11-01T00:00:00Z"}, {"app_timestamp", "2022-12-22T04:49:46Z"}}},
+  };
+  for (const auto& c : cases) expect_fields(c.input, c.fields);
+  Result<Event> stale = parse_event_text(kNestBody, seed_context());
+  ASSERT_TRUE(stale.ok());
+  const json j = to_json(*stale);
+  EXPECT_EQ(j["app_timestamp"], "2022-12-22T04:49:46.123Z");
+  Result<Event> back = parse_event(j, seed_context());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(to_json(*back), j);
+}
+
+TEST(ParseTest, TheDefaultServiceIsMarked) {
+  ParseContext ctx = test_context();
+  ctx.default_service = "unknown";
+  Result<Event> defaulted = parse_event_text(R"({"message":"m"})", ctx);
+  ASSERT_TRUE(defaulted.ok());
+  EXPECT_EQ(defaulted->service, "unknown");
+  EXPECT_TRUE(defaulted->service_defaulted);
+  Result<Event> named = parse_event_text(R"({"service":"unknown","message":"m"})", ctx);
+  ASSERT_TRUE(named.ok());
+  EXPECT_FALSE(named->service_defaulted);
+  ctx.transport_service = "from-header";
+  Result<Event> hinted = parse_event_text(R"({"message":"m"})", ctx);
+  ASSERT_TRUE(hinted.ok());
+  EXPECT_FALSE(hinted->service_defaulted);
 }
 
 TEST(ParseTest, SpringBindingErrorsAndErrorMaps) {
@@ -522,6 +673,27 @@ TEST(ParseTest, NumbersOutOfRangeAndEscapes) {
   Result<Event> huge = parse_event_text(R"({"service":"a","message":"m","timestamp":18446744073709551615})", test_context());
   ASSERT_FALSE(huge.ok());
   EXPECT_EQ(huge.errors()[0].value, "18446744073709551615");
+}
+
+// fuzz_parse_body's checks over its seed corpus (tests/fuzz/corpus/parse_body), in the unit
+// tests, where every build runs them: each accepted event reads back the same from its JSON.
+TEST(ParseTest, FuzzSeedsRoundTrip) {
+  std::size_t seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(ERRALERT_SOURCE_DIR "/tests/fuzz/corpus/parse_body")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    ParseContext ctx = test_context();
+    ctx.default_service = "fuzz";
+    const BodyResult r = parse_body(text.str(), BodyFormat::json, ctx);
+    for (const Event& e : r.events) {
+      const Result<Event> back = parse_event(to_json(e), ctx);
+      ASSERT_TRUE(back.ok()) << entry.path() << "\n" << describe(back.errors());
+      EXPECT_EQ(to_json(*back), to_json(e)) << entry.path();
+    }
+    ++seeds;
+  }
+  EXPECT_GE(seeds, 14u);
 }
 
 TEST(ParseTest, DuplicateKeysKeepTheLast) {

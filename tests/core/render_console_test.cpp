@@ -37,6 +37,14 @@ TEST(RenderConsole, SeedEventInFieldOrder) {
             "trace=4bf92f3577b34da6 host=web-3 fingerprint=1f0c2d3e4f5a6b7c");
 }
 
+TEST(RenderConsole, AStaleAppTimeIsShownBesideTheReceiptTime) {
+  Event e = seed();
+  e.app_timestamp_ms = 1671684586123;
+  const std::string line = render_console(one(std::move(e)));
+  EXPECT_TRUE(line.starts_with("2026-11-22T04:49:46Z ERROR")) << line;
+  EXPECT_NE(line.find(" app_time=2022-12-22T04:49:46.123Z trace="), std::string::npos) << line;
+}
+
 TEST(RenderConsole, EscapesWhatCouldForgeALine) {
   Event e = seed();
   e.message = "line one\nERROR forged \"quoted\" back\\slash\ttab\x7f";

@@ -208,6 +208,18 @@ TEST(RenderDiscord, MinimalEventHasNoEmptyFields) {
   EXPECT_EQ(slack_violation(render_slack(single(NotificationKind::first, 1, 0, e))), "");
 }
 
+TEST(RenderDiscord, AStaleAppTimeIsShownBesideTheReceiptTime) {
+  Event e = seed_event();
+  e.app_timestamp_ms = 1671684586123;  // 2022-12-22T04:49:46.123Z; timestamp_ms is the receipt time
+  const json discord = render_discord(single(NotificationKind::first, 1, kSeen, e));
+  EXPECT_EQ(discord["embeds"][0]["timestamp"], "2026-11-22T04:49:46Z");
+  EXPECT_NE(discord.dump().find("app's time 2022-12-22T04:49:46.123Z"), std::string::npos) << discord.dump(1);
+  const json slack = render_slack(single(NotificationKind::first, 1, kSeen, e));
+  EXPECT_NE(slack.dump().find("app's time 2022-12-22T04:49:46.123Z"), std::string::npos) << slack.dump(1);
+  const json hook = render_webhook(single(NotificationKind::first, 1, kSeen, e));
+  EXPECT_EQ(hook["groups"][0]["event"]["app_timestamp"], "2022-12-22T04:49:46.123Z");
+}
+
 // ---- hostile text -----------------------------------------------------------------------------
 
 TEST(RenderDiscord, EveryoneAndHereNeverPing) {

@@ -11,6 +11,7 @@
 
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
+#include "support/metrics.hpp"
 
 namespace erralert::testing {
 namespace {
@@ -149,6 +150,27 @@ TEST_F(Ingest, SeedErrorBodiesGoInUnchanged) {
   EXPECT_NE(lines[1].find("status=400"), std::string::npos) << lines[1];
   EXPECT_NE(lines[2].find("code=FEP-SEC-01001"), std::string::npos) << lines[2];
   EXPECT_NE(lines[2].find("gateway"), std::string::npos) << lines[2];
+}
+
+TEST(IngestDefaults, ForwardedBodiesWithoutAServiceTakeTheDefaultAndAreCounted) {
+  // The shipped config's defaults.service; seed 000's OpenAI body and a DRF field map as sent.
+  DaemonProcess d("receivers:\n  - {name: console, type: console}\ndefaults: {service: unknown}\n");
+  const std::string openai = R"({"error":{"message":"Internal server error","type":"auth_subrequest_error",)"
+                             R"("param":null,"code":"internal_error"}})";
+  const std::string drf = R"({"status":400,"name":["This field may not be blank."]})";
+  for (const auto& body : {openai, drf}) {
+    auto r = http_post(d.port(), "/v1/events", body);
+    EXPECT_EQ(r.status, 202) << body << "\n" << r.body;
+  }
+  ASSERT_TRUE(d.wait_for_stdout_lines(2));
+  const auto lines = d.stdout_lines();
+  EXPECT_NE(lines[0].find("ERROR unknown"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("code=internal_error message=\"Internal server error\""), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("WARNING unknown"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("message=\"name: This field may not be blank.\""), std::string::npos) << lines[1];
+  EXPECT_EQ(metric(d.port(), "erralert_events_default_service_total"), 2);
+  EXPECT_EQ(http_post(d.port(), "/v1/events", R"({"service":"named","message":"m"})").status, 202);
+  EXPECT_EQ(metric(d.port(), "erralert_events_default_service_total"), 2);
 }
 
 TEST_F(Ingest, MissingServiceIsNamedInTheAnswer) {

@@ -339,6 +339,11 @@ void DaemonProcess::kill_hard() {
   join_readers();
 }
 
+bool DaemonProcess::lift_file_size_limit() {
+  const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+  return ::prlimit(pid_, RLIMIT_FSIZE, &unlimited, nullptr) == 0;
+}
+
 bool DaemonProcess::alive() {
   if (exited_) return false;
   int status = 0;

@@ -112,6 +112,9 @@ class DaemonProcess {
   bool alive();
   /// SIGKILL, as a crash would: nothing is flushed, nothing cleaned up.
   void kill_hard();
+  /// Lifts the running daemon's RLIMIT_FSIZE (prlimit), as space coming back to a full disk;
+  /// false when this process may not (raising a hard limit takes CAP_SYS_RESOURCE).
+  bool lift_file_size_limit();
 
  private:
   void reader(int fd, std::string& into);

@@ -83,6 +83,7 @@ class Intake final : public net::TextSink {
     std::uint64_t& rejected_too_large;
     std::uint64_t& rejected_queue_full;
     std::uint64_t& rejected_storage;
+    std::uint64_t& default_service;  ///< events whose service came from defaults.service
     explicit Counters(core::Metrics& m);
     std::uint64_t& received(net::UnixTransport transport);
   };

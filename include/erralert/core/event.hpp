@@ -49,7 +49,11 @@ struct Event {
   std::string service;
   std::string environment;
   std::string host;
-  std::int64_t timestamp_ms = 0;  ///< Unix epoch milliseconds
+  std::int64_t timestamp_ms = 0;  ///< Unix epoch milliseconds: when it happened, as the alert says
+  /// The app's own timestamp when it was more than 5 minutes from the time of receipt (a stale
+  /// forwarded body, a wrong clock): timestamp_ms is then the receipt time, and this is shown
+  /// beside it. In JSON: `app_timestamp`.
+  std::optional<std::int64_t> app_timestamp_ms;
   Severity severity = Severity::error;
   std::string code;
   int status = 0;  ///< HTTP status 100..599, 0 when absent
@@ -62,6 +66,7 @@ struct Event {
   nlohmann::json tags;                               ///< an object of strings, or null for none
   std::vector<std::string> fingerprint;              ///< override of group_by, may be empty
   nlohmann::json extra;                              ///< unknown fields (an object) or null; shown nowhere
+  bool service_defaulted = false;  ///< the service came from defaults.service (counted; not in JSON)
 };
 
 /// The event as JSON in the contract's shape (fields that are empty or absent are left out;

@@ -9,10 +9,21 @@
 //   optional strings host, environment, trace_id and request.* (defaults then apply).
 // - Aliases: the canonical name wins (status over statusCode, trace_id over traceId,
 //   request.method over a top-level method, request.path over a top-level path); an alias that
-//   lost stays in `extra`. `message` falls back to `reason`, then to Spring's `error` string,
-//   when absent or "". errors[] entries also take `message`/`defaultMessage` for reason and
-//   `rejectedValue` for value; `errors` may be an object of field -> messages (DRF, Rails).
+//   lost stays in `extra`. `message` falls back, when absent or "", to `reason`, an `error`
+//   string (Spring's default body), an `{"error": {message, type, code}}` envelope's message
+//   (OpenAI, Google; its code and type stand in for absent `code` and `exception.type`),
+//   RFC 9457's `title`, `detail` (then not kept twice), and last to the first field error of
+//   a DRF field map at the top level (`{"name": ["This field may not be blank."]}`, which
+//   becomes errors[]). errors[] entries also take `message`/`defaultMessage` for reason and
+//   `rejectedValue` for value; `errors` may be an object of field -> messages (DRF, Rails), and
+//   so may `detail`; Nest's `message` array is joined for `message` and each item is an
+//   errors[] entry. RFC 9457's `instance` stands in for an absent request.path.
 //   request.query may be an object (Express's req.query), kept as "k=v&k2=v2".
+// - `severity` defaults from `status`: 5xx error, 4xx warning, else error.
+// - A `timestamp` more than 5 minutes (ctx.max_clock_skew_ms) from ctx.now_ms is kept as
+//   Event::app_timestamp_ms and the event is dated ctx.now_ms (an `app_timestamp` in the event, as to_json writes it, is
+//   taken as it is, so that an event read back from storage keeps its times).
+// - Event::service_defaulted says that ctx.default_service named the service.
 // - Caps, by truncation with "…": message 8 KiB, detail and exception.stacktrace 16 KiB.
 //   FieldError::value is at most 64 characters.
 // - JSON nested deeper than 64 levels is refused where it goes deeper (an array body allows one
@@ -44,6 +55,10 @@ struct ParseContext {
   std::string transport_service;    ///< X-Erralert-Service header or ?service=; beats the default
   std::string host;                 ///< the daemon's host name, for events without one
   std::int64_t now_ms = 0;          ///< time of receipt, for events without a timestamp
+  /// A timestamp further than this from now_ms dates nothing: the event is dated now_ms and its
+  /// own time kept as Event::app_timestamp_ms. 0 takes every timestamp as it is (events read
+  /// back from storage, whose times were settled when they were received).
+  std::int64_t max_clock_skew_ms = 5 * 60 * 1000;
   std::size_t max_event_bytes = 65536;
 };
 

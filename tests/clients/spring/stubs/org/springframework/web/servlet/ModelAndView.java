@@ -1,0 +1,4 @@
+package org.springframework.web.servlet;
+
+/** Stub of Spring's ModelAndView. */
+public class ModelAndView {}
