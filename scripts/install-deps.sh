@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libssl-dev libre2-dev libgtest-dev libgmock-dev
   curl openssl socat  # socat: the README's datagram example
   systemd  # systemd-analyze, which checks the units in systemd/
+  prometheus  # promtool, which lints GET /metrics (tests/integration/metrics_test.cpp)
 )
 # Extra tools for the sanitizer, fuzzing and benchmark stages: scripts/install-deps.sh --all
 if [[ "${1:-}" == "--all" ]]; then

@@ -406,7 +406,7 @@ TEST(RenderText, DirectionControlsAndZeroWidthCharactersNeverReachAPlatform) {
   e.exception.stacktrace = "at x " + tricks;
   e.request.params = {{"k", tricks}};
   const Notification n = single(NotificationKind::first, 1, 0, e);
-  for (const std::string body : {render_discord(n).dump(), render_slack(n).dump()}) {
+  for (const std::string& body : {render_discord(n).dump(), render_slack(n).dump()}) {
     for (const char* bad : {"\u202E", "\u2066", "\u2069", "\uFEFF", "\u200E", "\u061C"}) {
       EXPECT_EQ(body.find(bad), std::string::npos) << body;
     }

@@ -95,7 +95,9 @@ TEST(Url, OneTable) {
     EXPECT_EQ(!any.has_value(), row.ok) << row.url << ": " << any.value_or("ok");
     const auto why = url_error(row.url, discord);
     EXPECT_EQ(!why.has_value(), row.discord_ok) << row.url << ": " << why.value_or("ok");
-    if (why) EXPECT_EQ(why->find(row.url), std::string::npos) << "never echoes the URL";
+    if (why) {
+      EXPECT_EQ(why->find(row.url), std::string::npos) << "never echoes the URL";
+    }
   }
 }
 

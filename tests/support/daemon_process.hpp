@@ -45,7 +45,9 @@ struct CommandResult {
   int exit_code = -1;
   std::string out, err;
 };
-CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text = "");
+/// A run that outlasts `timeout` is killed (exit_code -1).
+CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text = "",
+                            std::chrono::seconds timeout = std::chrono::seconds(30));
 
 /// One line of a `receivers:` list: `extra` adds keys, e.g. ", max_delay: 1s".
 inline std::string receiver_yaml(const std::string& name, const std::string& type, const std::string& url,
@@ -59,6 +61,8 @@ struct LaunchOptions {
   /// Sockets handed over as systemd's socket activation does: as fds 3, 4, ... with LISTEN_FDS
   /// and LISTEN_PID (the daemon's own PID) set.
   std::vector<int> passed_sockets;
+  /// >= 0: RLIMIT_NOFILE (soft and hard) of the daemon, to run it out of descriptors.
+  long open_files_limit = -1;
 };
 
 class DaemonProcess {
