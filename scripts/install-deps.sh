@@ -13,6 +13,7 @@ packages=(
   python3-django python3-djangorestframework
   openjdk-17-jdk-headless libjackson2-databind-java libjakarta-servlet-api-java
   nodejs
+  prometheus  # promtool, which lints GET /metrics (tests/integration/metrics_test.cpp)
 )
 # npm comes with Node.js from NodeSource (Debian's npm package would conflict with it).
 command -v npm >/dev/null 2>&1 || packages+=(npm)

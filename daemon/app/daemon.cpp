@@ -94,6 +94,25 @@ void Daemon::describe_metrics() {
   metrics_.describe("delivery_seconds", "histogram",
                     "Seconds from a notification's acceptance to its platform taking it, retries included.");
   metrics_.describe("config_reloads_total", "counter", "Config reloads, by result.");
+  metrics_.describe("build_info", "gauge", "Always 1; the version label names the running erralertd.");
+  metrics_.describe("pipeline_queue_depth", "gauge", "Events accepted and waiting for the pipeline.");
+  metrics_.describe("http_connections", "gauge", "HTTP connections open now.");
+  metrics_.describe("connections_refused_total", "counter",
+                    "Connections refused at server.max_connections or for want of file descriptors, by listener.");
+  metrics_.describe("connections_evicted_total", "counter",
+                    "Idle connections closed to make room for a new one, by listener.");
+  const auto guard_metrics = [this](const char* listener, auto guard) {
+    metrics_.gauge("connections_refused_total", {{"listener", listener}}, [guard] {
+      const net::ConnectionGuard* g = guard();
+      return g ? static_cast<double>(g->refused()) : 0.0;
+    });
+    metrics_.gauge("connections_evicted_total", {{"listener", listener}}, [guard] {
+      const net::ConnectionGuard* g = guard();
+      return g ? static_cast<double>(g->evicted()) : 0.0;
+    });
+  };
+  guard_metrics("http", [this]() -> const net::ConnectionGuard* { return http_ ? &http_->guard() : nullptr; });
+  guard_metrics("unix", [this]() -> const net::ConnectionGuard* { return unix_stream_ ? &unix_stream_->guard() : nullptr; });
   metrics_.gauge("build_info", {{"version", ERRALERT_VERSION}}, [] { return 1.0; });
   metrics_.gauge("pipeline_queue_depth", {}, [this] { return static_cast<double>(intake_.depth()); });
   metrics_.gauge("http_connections", {},
@@ -230,7 +249,7 @@ void Daemon::start() {
   try {
     if (s.http.enabled) {
       where = "http " + s.http.listen;
-      http_ = std::make_unique<net::HttpServer>(io_.get_executor(), s.http, *this);
+      http_ = std::make_unique<net::HttpServer>(io_.get_executor(), s.http, *this, s.max_connections);
       http_->start(passed.http);
     } else {
       unused(passed.http, "TCP");
@@ -238,7 +257,8 @@ void Daemon::start() {
     if (!s.unix.path.empty()) {
       where = "unix " + s.unix.path;
       unix_stream_ = std::make_unique<net::UnixStreamListener>(
-          io_.get_executor(), s.unix.path, s.unix.mode, cfg_.limits.max_event_bytes, intake_);
+          io_.get_executor(), s.unix.path, s.unix.mode, cfg_.limits.max_event_bytes, intake_,
+          net::StreamLimits{s.max_connections, s.unix.idle_timeout});
       unix_stream_->start(passed.unix_stream);
     } else {
       unused(passed.unix_stream, "Unix stream");
@@ -253,8 +273,8 @@ void Daemon::start() {
     }
   } catch (const boost::system::system_error& e) {  // Asio's bind, listen, open
     throw StartError("cannot listen on " + where + ": " + e.code().message());
-  } catch (const std::system_error& e) {  // filesystem_error is one too
-    throw StartError("cannot listen on " + where + ": " + e.code().message());
+  } catch (const std::system_error& e) {  // filesystem_error is one too; what() names the path
+    throw StartError("cannot listen on " + where + ": " + e.what());
   }
   const std::string listening = fmt::format(
       "http {} unix {} dgram {}", http_ ? http_->address() : "off", unix_stream_ ? unix_stream_->path() : "off",
@@ -426,6 +446,12 @@ std::vector<std::string> Daemon::not_ready_reasons() {
   if (shutting_down_) reasons.push_back("shutting down");
   if (::access(cfg_.storage.dir.c_str(), W_OK) != 0) reasons.push_back("storage.dir is not writable");
   if (!store_->error().empty()) reasons.push_back("state store cannot commit: " + store_->error());
+  if (unix_stream_ && !unix_stream_->socket_file_present()) {
+    reasons.push_back("the socket file " + unix_stream_->path() + " is gone: apps cannot connect (restart to recreate it)");
+  }
+  if (unix_dgram_ && !unix_dgram_->socket_file_present()) {
+    reasons.push_back("the socket file " + unix_dgram_->path() + " is gone: apps cannot send (restart to recreate it)");
+  }
   for (const auto& [name, r] : receivers_) {
     if (r->state() != deliver::ReceiverState::ready) {
       reasons.push_back("receiver " + name + ": " + std::string(deliver::to_string(r->state())) + ": " + r->state_reason());

@@ -7,6 +7,7 @@
 #include <yaml-cpp/depthguard.h>
 
 #include "erralert/config/config.hpp"
+#include "erralert/core/url.hpp"
 #include "sections.hpp"
 #include "values.hpp"
 
@@ -16,10 +17,13 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;
 constexpr std::array<std::string_view, 8> kRootKeys{"server",    "storage", "limits", "defaults",
                                                     "receivers", "routes",  "redact", "silences"};
-constexpr std::array<std::string_view, 4> kServerKeys{"http", "unix", "queue_capacity", "shutdown_timeout"};
-constexpr std::array<std::string_view, 8> kHttpKeys{"listen",         "max_body_bytes", "token",        "enabled",
-                                                    "header_timeout", "body_timeout",   "idle_timeout", "durable_ack"};
-constexpr std::array<std::string_view, 3> kUnixKeys{"path", "dgram_path", "mode"};
+constexpr std::array<std::string_view, 5> kServerKeys{"http", "unix", "queue_capacity", "shutdown_timeout",
+                                                      "max_connections"};
+constexpr std::array<std::string_view, 10> kHttpKeys{"listen",         "max_body_bytes",  "token",
+                                                     "enabled",        "header_timeout",  "body_timeout",
+                                                     "idle_timeout",   "allowed_origins", "allowed_hosts",
+                                                     "durable_ack"};
+constexpr std::array<std::string_view, 4> kUnixKeys{"path", "dgram_path", "mode", "idle_timeout"};
 constexpr std::array<std::string_view, 3> kStorageKeys{"dir", "commit_interval", "max_bytes"};
 constexpr std::array<std::string_view, 3> kLimitsKeys{"max_event_bytes", "max_open_groups", "max_group_bytes"};
 constexpr std::array<std::string_view, 4> kDefaultsKeys{"service", "environment", "group_by", "dedup"};
@@ -56,6 +60,22 @@ std::optional<std::string> read_nonempty(Reader& r, const YAML::Node& node, cons
   return text && !text->empty() ? text : std::nullopt;
 }
 
+// Each entry as a browser sends it in Origin: scheme://host[:port], nothing after.
+std::optional<std::vector<std::string>> read_origins(Reader& r, const YAML::Node& node, const std::string& path) {
+  auto origins = r.strings(node, path);
+  if (!origins) return std::nullopt;
+  for (const auto& o : *origins) {
+    const auto parsed = core::parse_http_url(o);
+    const auto* u = std::get_if<core::HttpUrl>(&parsed);
+    if (!u || u->target != "/" || o.ends_with('/')) {
+      r.report(node, path, "expected origins like https://ops.example.com or http://127.0.0.1:3000 (scheme, host, "
+                           "optional port, no path)");
+      return std::nullopt;
+    }
+  }
+  return origins;
+}
+
 void read_http(Reader& r, const YAML::Node& node, const std::string& path, HttpServer& http) {
   const auto f = r.map(node, path, kHttpKeys);
   if (!f) return;
@@ -74,6 +94,8 @@ void read_http(Reader& r, const YAML::Node& node, const std::string& path, HttpS
   r.set(*f, "header_timeout", http.header_timeout, &Reader::duration);
   r.set(*f, "body_timeout", http.body_timeout, &Reader::duration);
   r.set(*f, "idle_timeout", http.idle_timeout, &Reader::duration);
+  r.set(*f, "allowed_origins", http.allowed_origins, read_origins);
+  r.set(*f, "allowed_hosts", http.allowed_hosts, &Reader::strings);
 }
 
 void read_unix(Reader& r, const YAML::Node& node, const std::string& path, UnixServer& unix_server) {
@@ -82,6 +104,7 @@ void read_unix(Reader& r, const YAML::Node& node, const std::string& path, UnixS
   r.set(*f, "path", unix_server.path, &Reader::text);
   r.set(*f, "dgram_path", unix_server.dgram_path, &Reader::text);
   r.set(*f, "mode", unix_server.mode, read_mode);
+  r.set(*f, "idle_timeout", unix_server.idle_timeout, &Reader::duration);
 }
 
 void read_server(Reader& r, const YAML::Node& node, const std::string& path, Server& server) {
@@ -91,6 +114,7 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& path, Ser
   read_unix(r, f->value("unix"), f->path_of("unix"), server.unix);
   r.set(*f, "queue_capacity", server.queue_capacity, &Reader::count);
   r.set(*f, "shutdown_timeout", server.shutdown_timeout, &Reader::duration_or_zero);
+  r.set(*f, "max_connections", server.max_connections, &Reader::count);
 }
 
 void read_defaults(Reader& r, const YAML::Node& node, const std::string& path, Defaults& defaults) {

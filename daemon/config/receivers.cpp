@@ -1,10 +1,11 @@
 // `receivers:`: where notifications go, with their URL (a secret), TLS trust and pacing.
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <filesystem>
 
 #include "erralert/core/platform.hpp"
+#include "erralert/core/text.hpp"
+#include "erralert/core/url.hpp"
 #include "sections.hpp"
 #include "values.hpp"
 
@@ -17,7 +18,8 @@ constexpr std::array<std::string_view, 9> kReceiverKeys{
     "name", "type", "url", "url_file", "ca_file", "rate_limit", "max_delay", "timeout", "retry"};
 constexpr std::array<std::string_view, 2> kRateKeys{"count", "per"};
 constexpr std::array<std::string_view, 3> kRetryKeys{"initial", "max", "give_up_after"};
-constexpr std::size_t kMaxUrlFileBytes = 64 * 1024;
+/// A URL file holds one URL: anything larger is not one (and is not read).
+constexpr std::size_t kMaxUrlFileBytes = 8 * 1024;
 /// Pacing when a receiver configures none: its platform's (CONTRACT section 5).
 std::vector<RateWindow> default_rate_limit(const std::string& type) {
   std::vector<RateWindow> windows;
@@ -44,13 +46,6 @@ std::optional<std::string> read_type(Reader& r, const YAML::Node& node, const st
   return type;
 }
 
-std::string trim(std::string s) {
-  const auto space = [](unsigned char c) { return std::isspace(c) != 0; };
-  s.erase(s.begin(), std::find_if_not(s.begin(), s.end(), space));
-  s.erase(std::find_if_not(s.rbegin(), s.rend(), space).base(), s.end());
-  return s;
-}
-
 // The URL in the file named by `url_file:`, trimmed.
 std::optional<std::string> read_url_file(Reader& r, const YAML::Node& node, const std::string& path) {
   const auto file = r.text(node, path);
@@ -61,7 +56,7 @@ std::optional<std::string> read_url_file(Reader& r, const YAML::Node& node, cons
     r.report(node, path, error);
     return std::nullopt;
   }
-  std::string url = trim(*content);
+  std::string url(core::trim(*content));
   if (url.empty()) r.report(node, path, "the file '" + *file + "' is empty");
   return url.empty() ? std::nullopt : std::optional(std::move(url));
 }
@@ -87,7 +82,8 @@ void read_url(Reader& r, const Fields& f, Receiver& rcv) {
   const std::string path = f.path_of(given.key);
   const auto value = url ? r.text(url->value, path) : read_url_file(r, url_file->value, path);
   if (!value) return;
-  if (auto why = url_error(*value)) {
+  const auto* platform = core::find_platform(rcv.type);
+  if (auto why = platform ? core::url_error(*value, *platform) : core::url_error(*value)) {
     r.report(given.value, path, url ? *why : "the URL in the file " + *why);
     return;
   }

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "erralert/core/match.hpp"
+#include "erralert/core/timefmt.hpp"
 #include "sections.hpp"
 #include "values.hpp"
 
@@ -61,7 +62,7 @@ Route read_route(Reader& r, const Fields& f, const Defaults& defaults, const std
 
 std::optional<std::int64_t> read_time(Reader& r, const YAML::Node& node, const std::string& path) {
   const auto text = r.text(node, path);
-  const auto ms = text ? parse_rfc3339_ms(*text) : std::nullopt;
+  const auto ms = text ? core::parse_timestamp(*text) : std::nullopt;
   if (text && !ms) r.report(node, path, "expected an RFC 3339 time like 2026-12-01T00:00:00Z");
   return ms;
 }

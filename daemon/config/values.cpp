@@ -1,90 +1,22 @@
 // Config scalars that are more than a number: listen addresses, file modes, sizes, times, URLs.
 #include "values.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 
+#include "erralert/core/text.hpp"
+
 namespace erralert::config {
-namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    const char c = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i];
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
-
-// Exactly `n` digits at s[pos...] as a number; advances pos.
-std::optional<int> fixed_digits(std::string_view s, std::size_t& pos, std::size_t n) {
-  if (pos + n > s.size()) return std::nullopt;
-  int v = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!is_digit(s[pos + i])) return std::nullopt;
-    v = v * 10 + (s[pos + i] - '0');
-  }
-  pos += n;
-  return v;
-}
-
-bool expect(std::string_view s, std::size_t& pos, std::string_view chars) {
-  if (pos >= s.size() || chars.find(s[pos]) == std::string_view::npos) return false;
-  ++pos;
-  return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-std::int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-}
-
-int days_in_month(int y, int m) {
-  constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[static_cast<std::size_t>(m - 1)];
-}
-
-// ".fff..." as milliseconds (digits past the third are ignored); pos past the fraction.
-int fraction_ms(std::string_view s, std::size_t& pos) {
-  if (pos >= s.size() || s[pos] != '.') return 0;
-  ++pos;
-  int ms = 0, digits = 0;
-  while (pos < s.size() && is_digit(s[pos])) {
-    if (digits++ < 3) ms = ms * 10 + (s[pos] - '0');
-    ++pos;
-  }
-  if (digits == 0) return -1;
-  for (; digits < 3; ++digits) ms *= 10;
-  return ms;
-}
-
-// "Z" or "+HH:MM"/"-HH:MM" as an offset in minutes east of UTC; pos past it.
-std::optional<int> utc_offset_minutes(std::string_view s, std::size_t& pos) {
-  if (expect(s, pos, "Zz")) return 0;
-  if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return std::nullopt;
-  const int sign = s[pos++] == '-' ? -1 : 1;
-  const auto hh = fixed_digits(s, pos, 2);
-  if (!hh || !expect(s, pos, ":")) return std::nullopt;
-  const auto mm = fixed_digits(s, pos, 2);
-  if (!mm || *hh > 23 || *mm > 59) return std::nullopt;
-  return sign * (*hh * 60 + *mm);
-}
-
-}  // namespace
+using core::is_digit;
 
 std::optional<HostPort> parse_listen(std::string_view text) {
   std::string_view host;
@@ -143,69 +75,35 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   return *n * factor;
 }
 
-std::optional<std::int64_t> parse_rfc3339_ms(std::string_view s) {
-  std::size_t pos = 0;
-  const auto year = fixed_digits(s, pos, 4);
-  if (!year || !expect(s, pos, "-")) return std::nullopt;
-  const auto month = fixed_digits(s, pos, 2);
-  if (!month || *month < 1 || *month > 12 || !expect(s, pos, "-")) return std::nullopt;
-  const auto day = fixed_digits(s, pos, 2);
-  if (!day || *day < 1 || *day > days_in_month(*year, *month) || !expect(s, pos, "Tt ")) return std::nullopt;
-  const auto hour = fixed_digits(s, pos, 2);
-  if (!hour || *hour > 23 || !expect(s, pos, ":")) return std::nullopt;
-  const auto minute = fixed_digits(s, pos, 2);
-  if (!minute || *minute > 59 || !expect(s, pos, ":")) return std::nullopt;
-  const auto second = fixed_digits(s, pos, 2);
-  if (!second || *second > 60) return std::nullopt;  // 60: a leap second
-  const int ms = fraction_ms(s, pos);
-  const auto offset = utc_offset_minutes(s, pos);
-  if (ms < 0 || !offset || pos != s.size()) return std::nullopt;
-  const std::int64_t seconds = days_from_civil(*year, *month, *day) * 86400 + *hour * 3600 +
-                               (*minute - *offset) * 60 + std::min(*second, 59);
-  return seconds * 1000 + ms;
-}
-
-std::optional<std::string> url_error(std::string_view url) {
-  std::string_view rest;
-  if (starts_with_nocase(url, "https://")) {
-    rest = url.substr(8);
-  } else if (starts_with_nocase(url, "http://")) {
-    rest = url.substr(7);
-  } else {
-    return "must start with https:// or http://";
-  }
-  if (rest.empty() || rest.front() == '/' || rest.front() == ':' || rest.front() == '?')
-    return "has no host name after the scheme";
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return "must not contain spaces or control characters";
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> read_text_file(const std::string& path, std::size_t max_bytes, std::string& error) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    error = "cannot read '" + path + "': is a directory";
+  const auto fail = [&](const std::string& why) {
+    error = "cannot read '" + path + "': " + why;
     return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read '" + path + "': " + std::strerror(errno);
-    return std::nullopt;
+  };
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, and a reload runs
+  // on the I/O thread. Only a regular file is read, so no read can block either.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return fail(std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return fail("is a directory");
+  if (!S_ISREG(st.st_mode)) return fail("not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    return fail("larger than " + std::to_string(max_bytes) + " bytes");
   }
   std::string content;
   std::array<char, 8192> chunk{};
-  while (content.size() <= max_bytes && !in.eof()) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    if (in.bad()) {
-      error = "cannot read '" + path + "': " + std::strerror(errno);
-      return std::nullopt;
-    }
-    content.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  if (content.size() > max_bytes) {
-    error = "cannot read '" + path + "': larger than " + std::to_string(max_bytes) + " bytes";
-    return std::nullopt;
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(std::strerror(errno));
+    if (n == 0) break;
+    content.append(chunk.data(), static_cast<std::size_t>(n));
+    if (content.size() > max_bytes) return fail("larger than " + std::to_string(max_bytes) + " bytes");
   }
   return content;
 }

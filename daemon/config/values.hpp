@@ -2,7 +2,8 @@
 // (and the small file reads that url_file and load_config need).
 //
 //   parse_listen("[::1]:9780")  // {host "::1", port 9780}
-//   parse_rfc3339_ms("2026-12-01T00:00:00Z")  // 1796083200000
+//   parse_size("64KiB")  // 65536
+// (Times are core::parse_timestamp and URLs core::url_error: the runtime parses them too.)
 #pragma once
 
 #include <cstddef>
@@ -29,12 +30,6 @@ std::optional<std::uint64_t> parse_size(std::string_view text);
 
 /// A whole number without sign, fitting in 64 bits.
 std::optional<std::uint64_t> parse_uint(std::string_view text);
-
-/// An RFC 3339 date-time ("2026-12-01T00:00:00Z", "...T09:00:00.5+09:00") as epoch ms.
-std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);
-
-/// Why `url` is not an http(s) URL a receiver can post to; nullopt when it is. Never echoes it.
-std::optional<std::string> url_error(std::string_view url);
 
 /// The whole content of a file of at most `max_bytes`, or nullopt with `error` saying why not
 /// (naming the path, never the content).

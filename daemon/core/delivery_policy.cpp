@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "erralert/core/text.hpp"
+
 namespace erralert::core {
 namespace {
 
@@ -16,8 +18,7 @@ constexpr double kMaxWaitSeconds = 15 * 60;
 constexpr milliseconds kDefaultRateLimitWait{1000};
 
 std::optional<double> parse_number(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  s = trim(s);
   if (s.empty()) return std::nullopt;
   double v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);

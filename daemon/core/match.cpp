@@ -9,6 +9,8 @@
 #include <limits>
 #include <tuple>
 
+#include "erralert/core/text.hpp"
+
 namespace erralert::core {
 
 // ---------------------------------------------------------------------------------------
@@ -267,13 +269,6 @@ namespace {
 
 constexpr int kMinStatus = 100;
 constexpr int kMaxStatus = 599;
-
-std::string_view trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<int> parse_status_number(std::string_view s) {
   int n = 0;

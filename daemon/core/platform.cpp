@@ -19,8 +19,8 @@ bool slack_gone(int status) { return status == 403 || status == 404 || status ==
 bool never_gone(int) { return false; }
 
 const PlatformInfo kPlatforms[] = {
-    {"discord", Platform::discord, {{{5, 2s}, {30, 1min}}}, render_discord, "wait=true", discord_gone},
-    {"slack", Platform::slack, {{{1, 1s}, {}}}, render_slack, "", slack_gone},
+    {"discord", Platform::discord, {{{5, 2s}, {30, 1min}}}, render_discord, "wait=true", discord_gone, 20, true},
+    {"slack", Platform::slack, {{{1, 1s}, {}}}, render_slack, "", slack_gone, 20, true},
     {"webhook", Platform::webhook, {}, render_webhook, "", never_gone},
     {"console", Platform::console, {}, nullptr, "", never_gone},
 };

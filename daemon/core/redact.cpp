@@ -7,6 +7,8 @@
 #include <array>
 #include <cassert>
 
+#include "erralert/core/text.hpp"
+
 namespace erralert::core {
 namespace {
 
@@ -26,6 +28,9 @@ constexpr const char* kBuiltinKeys[] = {
     "auth",          "authorization", "proxy-authorization",      "credentials",   "cookie",
     "set-cookie",    "session",       "sessionid",  "private_key", "bearer",       "passphrase",
     "x-auth-token",  "x-access-token", "client-key", "secret-key", "access-key",
+    // Short secrets that forms and payment APIs name plainly.
+    "pass",          "pin",           "cvv",        "cvc",        "ssn",           "otp",
+    "jwt",
 };
 
 /// Header names whose whole value, to the end of the line, is a secret in "Name: value" text.
@@ -36,7 +41,6 @@ constexpr const char* kHeaderKeys[] = {
 
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_separator(char c) {
   return c == '-' || c == '_' || c == '.' || c == ' ' || c == '[' || c == ']';
 }
@@ -59,6 +63,16 @@ std::string normalise_key(std::string_view key) {
     out += is_upper(c) ? static_cast<char>(c + 32) : c;
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+/// A normalised key with its word breaks taken out: "pass-word" -> "password", so that a camel
+/// hump inside one word ("PassWord") cannot hide it.
+std::string joined(std::string_view normalised) {
+  std::string out;
+  for (char c : normalised) {
+    if (c != '-') out += c;
+  }
   return out;
 }
 
@@ -123,44 +137,85 @@ std::string header_pattern() {
          R"(([^\s][^\r\n]*))";
 }
 
+/// The password of a URL's user info, "postgres://app:SECRET@db", "https://u:p@host" (the user
+/// stays visible).
+constexpr const char* kUrlCredentialPattern = R"(([A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:)([^\s/?#@]+)(@))";
+
 /// A bearer token alone: letters only when at least 16 of them, so "bearer token" stays prose.
 constexpr const char* kBearerPattern =
     R"((?i)\b(bearer\s+)([A-Za-z]*[0-9._~+/=-][A-Za-z0-9._~+/-]*=*|[A-Za-z]{16,}))";
 
+/// Characters people and systems write between a card number's digit groups.
+constexpr bool is_card_separator(char c) { return c == ' ' || c == '-' || c == '.' || c == '/' || c == '_'; }
+/// At most this many of them in a row inside one number ("4111  1111").
+constexpr std::size_t kMaxCardSeparators = 2;
+
+/// The digit at s[i], ASCII or full-width (U+FF10..U+FF19, as East Asian input methods type
+/// them), with its length in bytes in `len`; -1 when there is none.
+int digit_at(std::string_view s, std::size_t i, std::size_t& len) {
+  if (i < s.size() && is_digit(s[i])) {
+    len = 1;
+    return s[i] - '0';
+  }
+  if (i + 2 < s.size() && s[i] == '\xEF' && s[i + 1] == '\xBC' && s[i + 2] >= '\x90' && s[i + 2] <= '\x99') {
+    len = 3;
+    return s[i + 2] - '\x90';
+  }
+  return -1;
+}
+
+/// Whether a digit ends just before s[i].
+bool digit_before(std::string_view s, std::size_t i) {
+  std::size_t len = 0;
+  return (i >= 1 && is_digit(s[i - 1])) || (i >= 3 && digit_at(s, i - 3, len) >= 0 && len == 3);
+}
+
 /// What one byte scan tells about a text before any rule runs on it.
 struct Hints {
   /// Some built-in free-text rule might match: each needs a ':' or '=' (header lines,
-  /// key=value) or the word "bearer" (bearer tokens).
+  /// key=value, URL user info) or the word "bearer" (bearer tokens).
   bool credential = false;
-  /// A run of at least 13 digits, single ' ' or '-' allowed between them: the least a card
-  /// number needs.
+  /// A run of at least 13 digits (ASCII or full-width), up to two card separators allowed
+  /// between them: the least a card number needs.
   bool card = false;
 };
 
 /// One pass over `s` that spares most strings (paths, ids, prose) the regular expression scan
 /// and the card search. It may say yes where no rule matches, never the reverse.
 Hints scan(std::string_view s) {
-  enum : unsigned char { kOther, kDigit, kCardSeparator, kKeyMark, kB };
+  enum : unsigned char { kOther, kDigit, kCardSeparator, kKeyMark, kB, kWide };
   static constexpr auto kClass = [] {
     std::array<unsigned char, 256> c{};
     for (int d = '0'; d <= '9'; ++d) c[d] = kDigit;
-    c[' '] = c['-'] = kCardSeparator;
+    c[' '] = c['-'] = c['.'] = c['/'] = c['_'] = kCardSeparator;
     c[':'] = c['='] = kKeyMark;
     c['b'] = c['B'] = kB;
+    c[0xEF] = kWide;
     return c;
   }();
   Hints h;
-  std::size_t digits = 0;  // in the current run
+  std::size_t digits = 0;      // in the current run
+  std::size_t separators = 0;  // in a row, inside the current run
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const unsigned char k = kClass[static_cast<unsigned char>(s[i])];
+    unsigned char k = kClass[static_cast<unsigned char>(s[i])];
+    std::size_t len = 1;
+    if (k == kWide) {
+      if (digit_at(s, i, len) < 0) {
+        digits = 0;
+        continue;
+      }
+      k = kDigit;
+      i += len - 1;
+    }
     if (k == kOther) {  // most bytes
       digits = 0;
       continue;
     }
     if (k == kDigit) {
+      separators = 0;
       if (++digits >= 13) h.card = true;
     } else if (k == kCardSeparator) {
-      if (i == 0 || kClass[static_cast<unsigned char>(s[i - 1])] != kDigit) digits = 0;
+      if (digits == 0 || ++separators > kMaxCardSeparators) digits = 0;
     } else {
       digits = 0;
       if (k == kKeyMark) {
@@ -199,12 +254,14 @@ bool card_like(std::string_view digits) {
 std::size_t card_end(std::string_view s, std::size_t begin, std::size_t end) {
   std::string digits;
   std::vector<std::pair<std::size_t, std::size_t>> cuts;  // (byte end, digit count) at separators
-  for (std::size_t i = begin; i < end; ++i) {
-    if (is_digit(s[i])) {
-      digits += s[i];
-    } else {
+  for (std::size_t i = begin; i < end;) {
+    std::size_t len = 1;
+    if (const int d = digit_at(s, i, len); d >= 0) {
+      digits += static_cast<char>('0' + d);
+    } else if (cuts.empty() || cuts.back().second != digits.size()) {
       cuts.emplace_back(i, digits.size());
     }
+    i += len;
   }
   if (card_like(digits)) return end;
   for (auto it = cuts.rbegin(); it != cuts.rend(); ++it) {
@@ -213,22 +270,32 @@ std::size_t card_end(std::string_view s, std::size_t begin, std::size_t end) {
   return 0;
 }
 
-/// Replaces card numbers: digit runs with single ' ' or '-' between digits.
+/// Replaces card numbers: runs of digits (ASCII or full-width) with up to two separators
+/// (' ', '-', '.', '/', '_') between digits.
 void redact_cards(std::string& s) {
   std::string out;
   std::size_t copied = 0;
   std::size_t i = 0;
+  std::size_t len = 0;
   while (i < s.size()) {
-    if (!is_digit(s[i]) || (i > 0 && is_digit(s[i - 1]))) {
+    if (digit_at(s, i, len) < 0 || digit_before(s, i)) {
       ++i;
       continue;
     }
     std::size_t j = i;
-    while (j < s.size() && (is_digit(s[j]) || ((s[j] == ' ' || s[j] == '-') && j + 1 < s.size() &&
-                                               is_digit(s[j + 1]) && is_digit(s[j - 1])))) {
-      ++j;
+    std::size_t count = 0;
+    for (;;) {
+      if (digit_at(s, j, len) >= 0) {
+        j += len;
+        ++count;
+        continue;
+      }
+      std::size_t k = j;
+      while (k < s.size() && k - j < kMaxCardSeparators && is_card_separator(s[k])) ++k;
+      if (k == j || digit_at(s, k, len) < 0) break;
+      j = k;
     }
-    if (const std::size_t cut = j - i >= 13 ? card_end(s, i, j) : 0; cut != 0) {
+    if (const std::size_t cut = count >= 13 ? card_end(s, i, j) : 0; cut != 0) {
       out.append(s, copied, i - copied);
       out += kRedacted;
       copied = cut;
@@ -240,6 +307,17 @@ void redact_cards(std::string& s) {
   if (copied == 0) return;
   out.append(s, copied, std::string::npos);
   s = std::move(out);
+}
+
+/// A JSON number that is a card number written as one: an integer, or a float with no fraction.
+bool card_number(const json& j) {
+  if (j.is_number_integer()) {
+    return card_like(j.is_number_unsigned() ? std::to_string(j.get<std::uint64_t>()) : std::to_string(j.get<std::int64_t>()));
+  }
+  if (!j.is_number_float()) return false;
+  const double v = j.get<double>();
+  if (!(v >= 1e12 && v < 1e19) || v != static_cast<double>(static_cast<std::uint64_t>(v))) return false;
+  return card_like(std::to_string(static_cast<std::uint64_t>(v)));
 }
 
 void replace_all(std::string& s, std::string_view needle, std::string_view with) {
@@ -296,15 +374,20 @@ class Redactor::Pass {
               [](const auto& a, const auto& b) { return a.size() > b.size(); });
     secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
 
+    // Every string that leaves the host (CONTRACT section 5), ids and names included: an app
+    // can put anything in a code or a trace id.
     for (std::string* s : {&e.message, &e.detail, &e.exception.type, &e.exception.message,
                            &e.exception.stacktrace, &e.request.path, &e.request.route,
-                           &e.request.query}) {
+                           &e.request.query, &e.request.method, &e.request.client_ip, &e.service,
+                           &e.environment, &e.host, &e.code, &e.trace_id}) {
       scrub(*s);
     }
+    for (auto& part : e.fingerprint) scrub(part);
     scrub_tree(e.request.params, 0);
     scrub_tree(e.request.headers, 0);
     scrub_tree(e.tags, 0);
     for (auto& fe : e.errors) {
+      scrub(fe.field);
       scrub_tree(fe.value, 0);
       scrub(fe.reason);
     }
@@ -381,10 +464,8 @@ class Redactor::Pass {
   void scrub_tree(json& j, int depth) const {
     if (j.is_string()) {
       scrub(j.get_ref<std::string&>());
-    } else if (j.is_number_integer()) {
-      const std::string digits = j.is_number_unsigned() ? std::to_string(j.get<std::uint64_t>())
-                                                        : std::to_string(j.get<std::int64_t>());
-      if (card_like(digits)) j = kRedacted;
+    } else if (j.is_number()) {
+      if (card_number(j)) j = kRedacted;
     } else if (j.is_structured()) {
       if (depth >= kMaxDepth) {
         j = kRedacted;
@@ -408,13 +489,16 @@ Redactor::Redactor(const std::vector<std::string>& extra_keys, const std::vector
     std::string n = normalise_key(k);
     if (n.empty() || !keys_.insert(n).second) continue;
     max_key_words_ = std::max(max_key_words_, split_words(n).size());
+    joined_keys_.insert(joined(n));
     normalised.push_back(std::move(n));
   }
   key_value_ = compile(key_value_pattern(alternation(normalised)));
   header_ = compile(header_pattern());
   bearer_ = compile(kBearerPattern);
-  assert(key_value_ && header_ && bearer_ && "the built-in patterns compile");
-  std::string any = "(?:" + header_->pattern() + ")|(?:" + key_value_->pattern() + ")|(?:" + bearer_->pattern() + ")";
+  url_credential_ = compile(kUrlCredentialPattern);
+  assert(key_value_ && header_ && bearer_ && url_credential_ && "the built-in patterns compile");
+  std::string any = "(?:" + header_->pattern() + ")|(?:" + key_value_->pattern() + ")|(?:" + bearer_->pattern() +
+                    ")|(?:" + url_credential_->pattern() + ")";
   for (const auto& p : patterns) {
     if (auto re = compile(p)) {
       patterns_.push_back(std::move(re));
@@ -431,15 +515,20 @@ bool Redactor::is_secret_key(std::string_view key) const {
   if (n.find('-') == std::string::npos) return false;  // one word, and not a key
   const auto words = split_words(n);
   if (words.size() < 2) return false;
+  // Runs of words, as written ("db-password") and joined ("pass-word" from "PassWord"). A
+  // joined run may span a word more than the longest key has, for the hump inside it.
   std::string run;
+  std::string glued;
   for (std::size_t i = 0; i < words.size(); ++i) {
     run.assign(words[i]);
-    for (std::size_t len = 1; len <= max_key_words_ && i + len <= words.size(); ++len) {
+    glued.assign(words[i]);
+    for (std::size_t len = 1; len <= max_key_words_ + 1 && i + len <= words.size(); ++len) {
       if (len > 1) {
         run += '-';
         run += words[i + len - 1];
+        glued += words[i + len - 1];
       }
-      if (keys_.contains(run)) return true;
+      if (keys_.contains(run) || joined_keys_.contains(glued)) return true;
     }
   }
   return false;
@@ -469,6 +558,7 @@ void Redactor::scrub_in_place(std::string& s) const {
     RE2::GlobalReplace(&s, *header_, R"(\1\2[redacted])");
     RE2::GlobalReplace(&s, *key_value_, R"(\1\2[redacted])");
     RE2::GlobalReplace(&s, *bearer_, R"(\1[redacted])");
+    RE2::GlobalReplace(&s, *url_credential_, R"(\1[redacted]\3)");
     redact_cards(s);
     for (const auto& p : patterns_) RE2::GlobalReplace(&s, *p, kRedacted);
     if (s == before) break;

@@ -13,6 +13,7 @@ using json = nlohmann::json;
 
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";        // U+2026 "…"
 constexpr std::string_view kZeroWidthSpace = "\xE2\x80\x8B";  // U+200B
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";     // U+FFFD, where a direction control was
 constexpr std::string_view kDot = " \xC2\xB7 ";               // " · "
 /// Longest line of params, field errors or a digest before it is cut on its own.
 constexpr std::size_t kMaxLineChars = 240;
@@ -174,7 +175,37 @@ std::string fit_lines(const std::vector<std::string>& lines, std::size_t max, Me
   return cut(out + "\n" + rest, max, m);
 }
 
-std::string defuse_mentions(std::string_view s) {
+std::string neutralise_invisible(std::string_view s) {
+  // Three-byte UTF-8 sequences only: every character here is in U+0600..U+FEFF.
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    if (i + 1 < s.size() && b(0) == 0xD8 && b(1) == 0x9C) {  // U+061C ARABIC LETTER MARK
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    if (i + 2 >= s.size() || (b(0) != 0xE2 && b(0) != 0xEF && b(0) != 0xE1)) {
+      out += s[i];
+      continue;
+    }
+    const unsigned cp = ((b(0) & 0x0Fu) << 12) | ((b(1) & 0x3Fu) << 6) | (b(2) & 0x3Fu);
+    const bool bidi = cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    const bool zero_width = cp == 0x200B || cp == 0x2060 || cp == 0xFEFF || cp == 0x180E;
+    if (bidi) {
+      out += kReplacement;
+    } else if (!zero_width) {
+      out.append(s.substr(i, 3));
+    }
+    i += 2;
+  }
+  return out;
+}
+
+std::string defuse_mentions(std::string_view raw) {
+  const std::string text = neutralise_invisible(raw);
+  const std::string_view s = text;
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {

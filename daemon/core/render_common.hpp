@@ -49,7 +49,14 @@ std::string fit_lines(const std::vector<std::string>& lines, std::size_t max, Me
 
 // ---- event text made safe -------------------------------------------------------------------
 
-/// "@everyone", "@here" and "@channel" with a zero-width space after '@', so they never ping.
+/// Event text without the invisible characters that make a message read other than it is:
+/// direction controls (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C) become U+FFFD,
+/// so a reader sees something was there; zero-width spaces, word joiners and BOMs (U+200B,
+/// U+2060, U+FEFF, U+180E) are dropped. ZWJ and ZWNJ stay: emoji and several scripts need them.
+std::string neutralise_invisible(std::string_view s);
+
+/// "@everyone", "@here" and "@channel" with a zero-width space after '@', so they never ping;
+/// neutralise_invisible() first, so the only zero-width spaces left are these.
 std::string defuse_mentions(std::string_view s);
 
 /// Event text for inside a ``` code block: no "```" can close it early, no mass mention.

@@ -1,9 +1,60 @@
-// RFC 3339 formatting through the C++20 calendar types: no time zone database, no clock.
+// RFC 3339 formatting and parsing through the C++20 calendar types: no time zone database, no clock.
 #include "erralert/core/timefmt.hpp"
 
+#include <algorithm>
 #include <chrono>
 
+#include "erralert/core/text.hpp"
+
 namespace erralert::core {
+namespace {
+
+/// Reads exactly `n` digits at `s[pos]`, advancing `pos`; -1 when they are not all digits.
+int read_digits(std::string_view s, std::size_t& pos, std::size_t n) {
+  if (pos + n > s.size()) return -1;
+  int v = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = s[pos + i];
+    if (!is_digit(c)) return -1;
+    v = v * 10 + (c - '0');
+  }
+  pos += n;
+  return v;
+}
+
+bool expect(std::string_view s, std::size_t& pos, std::string_view chars) {
+  if (pos >= s.size() || chars.find(s[pos]) == std::string_view::npos) return false;
+  ++pos;
+  return true;
+}
+
+/// "Z" or "+hh:mm" / "-hhmm" at `s[pos]` to an offset in minutes; nullopt when malformed.
+std::optional<int> read_offset(std::string_view s, std::size_t& pos) {
+  if (expect(s, pos, "Zz")) return 0;
+  if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return std::nullopt;
+  const int sign = s[pos++] == '-' ? -1 : 1;
+  const int hh = read_digits(s, pos, 2);
+  if (pos < s.size() && s[pos] == ':') ++pos;
+  const int mm = read_digits(s, pos, 2);
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return std::nullopt;
+  return sign * (hh * 60 + mm);
+}
+
+/// Milliseconds from a fraction ".123456" at `s[pos]` (none: 0); nullopt when '.' has no digits.
+std::optional<int> read_fraction(std::string_view s, std::size_t& pos) {
+  if (pos >= s.size() || (s[pos] != '.' && s[pos] != ',')) return 0;
+  ++pos;
+  int ms = 0;
+  std::size_t digits = 0;
+  for (; pos < s.size() && is_digit(s[pos]); ++pos, ++digits) {
+    if (digits < 3) ms = ms * 10 + (s[pos] - '0');
+  }
+  if (digits == 0) return std::nullopt;
+  for (std::size_t i = digits; i < 3; ++i) ms *= 10;
+  return ms;
+}
+
+}  // namespace
 
 void append_rfc3339(std::string& out, std::int64_t epoch_ms) {
   using namespace std::chrono;
@@ -43,6 +94,28 @@ std::string format_rfc3339(std::int64_t epoch_ms) {
   std::string out;
   append_rfc3339(out, epoch_ms);
   return out;
+}
+
+std::optional<std::int64_t> parse_timestamp(std::string_view s) {
+  using namespace std::chrono;
+  std::size_t pos = 0;
+  const int y = read_digits(s, pos, 4);
+  const bool date_ok = y >= 0 && expect(s, pos, "-");
+  const int mo = date_ok ? read_digits(s, pos, 2) : -1;
+  const int d = mo >= 0 && expect(s, pos, "-") ? read_digits(s, pos, 2) : -1;
+  if (d < 0) return std::nullopt;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || !expect(s, pos, "Tt ")) return std::nullopt;
+  const int hh = read_digits(s, pos, 2);
+  const int mm = hh >= 0 && expect(s, pos, ":") ? read_digits(s, pos, 2) : -1;
+  const int ss = mm >= 0 && expect(s, pos, ":") ? read_digits(s, pos, 2) : -1;
+  if (ss < 0 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;  // 60: a leap second, read as :59
+  const std::optional<int> ms = read_fraction(s, pos);
+  const std::optional<int> offset = ms ? read_offset(s, pos) : std::nullopt;
+  if (!offset || pos != s.size()) return std::nullopt;
+  const auto tp = sys_days{ymd} + hours{hh} + minutes{mm - *offset} + seconds{std::min(ss, 59)} +
+                  milliseconds{*ms};
+  return duration_cast<milliseconds>(tp.time_since_epoch()).count();
 }
 
 }  // namespace erralert::core

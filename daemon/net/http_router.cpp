@@ -7,6 +7,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "erralert/core/text.hpp"
+
 namespace erralert::net {
 namespace {
 
@@ -35,24 +37,12 @@ Response json_response(http::status status, const nlohmann::json& body, unsigned
                             version, keep_alive);
 }
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
-
-/// ASCII case-insensitive equality: header names, media types and auth schemes are ASCII.
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
+using core::iequals;
 
 /// The body format a Content-Type names; nullopt for one erralert does not take.
 std::optional<core::BodyFormat> body_format(std::string_view content_type) {
-  const std::string_view media = trimmed(content_type.substr(0, content_type.find(';')));
-  if (media.empty() || iequals(media, kJsonType)) return core::BodyFormat::json;
+  const std::string_view media = core::trim(content_type.substr(0, content_type.find(';')));
+  if (iequals(media, kJsonType)) return core::BodyFormat::json;
   for (std::string_view ndjson : {"application/x-ndjson", "application/ndjson", "application/jsonl",
                                   "application/x-jsonlines"}) {
     if (iequals(media, ndjson)) return core::BodyFormat::ndjson;
@@ -67,6 +57,9 @@ struct Head {
   std::string_view content_length;
   std::string_view authorization;
   std::string_view service;  ///< X-Erralert-Service
+  std::string_view origin;
+  std::string_view host;
+  bool has_origin = false;
 
   explicit Head(const http::request_header<>& req) {
     // The first of repeated fields counts, as with a lookup by name.
@@ -78,6 +71,11 @@ struct Head {
         case http::field::content_type: keep_first(content_type, f.value()); break;
         case http::field::content_length: keep_first(content_length, f.value()); break;
         case http::field::authorization: keep_first(authorization, f.value()); break;
+        case http::field::origin:
+          keep_first(origin, f.value());
+          has_origin = true;
+          break;
+        case http::field::host: keep_first(host, f.value()); break;
         case http::field::unknown:
           if (iequals(f.name_string(), "X-Erralert-Service")) keep_first(service, f.value());
           break;
@@ -136,6 +134,95 @@ Response unauthorized(unsigned version) {
                             "Authorization: Bearer <server.http.token> is missing or wrong", version, false);
   res.set(http::field::www_authenticate, "Bearer realm=\"erralert\"");
   return res;
+}
+
+/// 400 for a request whose body length two parsers could read differently (RFC 9112 sections
+/// 6.1 and 6.3, request smuggling): a Transfer-Encoding whose final coding is not chunked, or
+/// one with Content-Length or in HTTP/1.0; a Content-Length that is not one number ("38, 38",
+/// or two fields). The connection closes after it: where this body ends is unknown.
+std::optional<Response> check_framing(const http::request_header<>& req) {
+  std::string_view last_coding;
+  std::size_t codings = 0;
+  std::size_t lengths = 0;
+  bool bad_length = false;
+  for (const auto& f : req) {
+    if (f.name() == http::field::transfer_encoding) {
+      std::string_view list = f.value();
+      while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        if (const auto coding = core::trim(list.substr(0, comma)); !coding.empty()) {
+          last_coding = coding;
+          ++codings;
+        }
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      }
+      if (codings == 0) ++codings;  // an empty Transfer-Encoding is no valid coding either
+    } else if (f.name() == http::field::content_length) {
+      ++lengths;
+      const std::string_view v = core::trim(f.value());
+      bad_length = bad_length || v.empty() || !std::all_of(v.begin(), v.end(), core::is_digit);
+    }
+  }
+  const char* why = nullptr;
+  if (codings > 0 && (!iequals(last_coding, "chunked") || codings > 1)) {
+    why = "Transfer-Encoding must be chunked alone (RFC 9112 section 6.1)";
+  } else if (codings > 0 && req.version() < 11) {
+    why = "Transfer-Encoding needs HTTP/1.1";
+  } else if (codings > 0 && lengths > 0) {
+    why = "a request takes Transfer-Encoding or Content-Length, not both";
+  } else if (lengths > 1 || bad_length) {
+    why = "Content-Length must be one number";
+  }
+  if (why == nullptr) return std::nullopt;
+  return error_response(http::status::bad_request, "bad_framing", why, req.version(), false);
+}
+
+/// Whether `host` (a Host header's value) names this daemon: an IP address (no DNS, so nothing to
+/// rebind), localhost, or a configured name; any port. A request without Host (HTTP/1.0, or a
+/// client that is no browser) passes: every browser sends one.
+bool host_allowed(std::string_view host, const HttpOptions& opts) {
+  host = core::trim(host);
+  if (host.empty()) return true;
+  std::string_view name;
+  if (host.front() == '[') {
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    const std::string_view after = host.substr(close + 1);
+    return after.empty() || (after.front() == ':' && std::all_of(after.begin() + 1, after.end(), core::is_digit));
+  }
+  const std::size_t colon = host.find(':');
+  name = host.substr(0, colon);
+  if (colon != std::string_view::npos) {
+    const std::string_view port = host.substr(colon + 1);
+    if (port.empty() || !std::all_of(port.begin(), port.end(), core::is_digit)) return false;
+  }
+  if (name.empty()) return false;
+  const bool ipv4 = std::all_of(name.begin(), name.end(), [](char c) { return core::is_digit(c) || c == '.'; });
+  if (ipv4 || iequals(name, "localhost")) return true;
+  return std::any_of(opts.allowed_hosts.begin(), opts.allowed_hosts.end(),
+                     [&](const std::string& allowed) { return iequals(allowed, name); });
+}
+
+/// 403 for a request that a web page may have sent on behalf of a site the operator does not
+/// trust: an Origin not in server.http.allowed_origins, or a Host that is not this daemon's.
+std::optional<Response> check_site(const http::request_header<>& req, const Head& head, const HttpOptions& opts) {
+  if (head.has_origin) {
+    const std::string_view origin = core::trim(head.origin);
+    const bool allowed = std::any_of(opts.allowed_origins.begin(), opts.allowed_origins.end(),
+                                     [&](const std::string& o) { return iequals(o, origin); });
+    if (!allowed) {
+      return error_response(http::status::forbidden, "origin_not_allowed",
+                            "requests from a web page need their Origin in server.http.allowed_origins",
+                            req.version(), false);
+    }
+  }
+  if (!host_allowed(head.host, opts)) {
+    return error_response(http::status::forbidden, "host_not_allowed",
+                          "the Host header names neither this daemon's address nor one of "
+                          "server.http.allowed_hosts",
+                          req.version(), false);
+  }
+  return std::nullopt;
 }
 
 /// The header checks of a POST that carries a body: token, content type (`ndjson` too, or JSON
@@ -351,17 +438,20 @@ std::string to_wire(const Response& res) {
 }
 
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts) {
+  if (auto bad = check_framing(req)) return bad;
+  const Head head(req);
+  if (auto refused = check_site(req, head, opts)) return refused;
   const std::string_view path = path_of(req.target());
   // Expiring a silence changes what the daemon does: it takes the token, when one is set.
   if (req.method() == http::verb::delete_) {
-    if (path.starts_with(kSilencePrefix) && !authorized(Head(req).authorization, opts)) return unauthorized(req.version());
+    if (path.starts_with(kSilencePrefix) && !authorized(head.authorization, opts)) return unauthorized(req.version());
     return std::nullopt;
   }
   if (req.method() != http::verb::post) return std::nullopt;
-  if (path == kEventsPath) return check_head(req, Head(req), opts, true);
-  if (path == kSilencesPath) return check_head(req, Head(req), opts, false);
+  if (path == kEventsPath) return check_head(req, head, opts, true);
+  if (path == kSilencesPath) return check_head(req, head, opts, false);
   // A reload changes what the daemon does: it takes the token too, when one is set.
-  if (path == kReloadPath && !authorized(Head(req).authorization, opts)) return unauthorized(req.version());
+  if (path == kReloadPath && !authorized(head.authorization, opts)) return unauthorized(req.version());
   return std::nullopt;
 }
 

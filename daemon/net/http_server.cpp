@@ -18,6 +18,8 @@
 #include <boost/beast/http/read.hpp>
 #include <spdlog/spdlog.h>
 
+#include "erralert/core/text.hpp"
+
 namespace erralert::net {
 
 namespace asio = boost::asio;
@@ -28,7 +30,11 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 16 * 1024;
-constexpr std::size_t kMaxConnections = 8192;
+/// How much of a body the server reads and discards after an answer that closes the
+/// connection, and for how long: enough for a client that sends its whole body before it reads
+/// (Python's http.client, requests) to see the answer instead of a reset.
+constexpr std::size_t kDrainBytes = 16 * 1024 * 1024;
+constexpr std::chrono::seconds kDrainTime{5};
 
 /// Logs what went wrong on a connection, ignoring the ordinary ways one ends.
 void fail(const boost::system::error_code& ec, const char* what) {
@@ -77,18 +83,22 @@ boost::system::error_code parse_buffered(RequestParser& parser, beast::flat_buff
 
 }  // namespace
 
-/// One open connection, so that stop() can close the ones waiting for a next request.
+/// One open connection, so that stop() can close the ones waiting for a next request and a
+/// full listener the one idle longest.
 struct HttpServer::Conn {
   beast::tcp_stream* stream;
   bool idle;
+  std::chrono::steady_clock::time_point idle_since;
 };
 
-HttpServer::HttpServer(const asio::any_io_executor& ex, const config::HttpServer& cfg, HttpApi& api)
+HttpServer::HttpServer(const asio::any_io_executor& ex, const config::HttpServer& cfg, HttpApi& api,
+                       std::size_t max_connections)
     : ex_(ex),
       cfg_(cfg),
-      opts_{cfg.max_body_bytes, cfg.token},
+      opts_{cfg.max_body_bytes, cfg.token, cfg.allowed_origins, cfg.allowed_hosts},
       api_(api),
       acceptor_(ex),
+      guard_(ex, "http", max_connections, [this] { return close_longest_idle(); }),
       session_ended_(ex) {}
 
 HttpServer::~HttpServer() = default;
@@ -134,32 +144,52 @@ std::string HttpServer::address() const {
   return (ep.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(ep.port());
 }
 
+bool HttpServer::close_longest_idle() {
+  Conn* oldest = longest_idle(conns_);
+  if (oldest == nullptr) return false;
+  boost::system::error_code ignored;
+  oldest->stream->socket().close(ignored);  // the descriptor is free now; its read ends aborted
+  oldest->idle = false;
+  return true;
+}
+
 asio::awaitable<void> HttpServer::accept_loop() {
   while (!stopping_) {
     auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+    if (stopping_ || ec == asio::error::operation_aborted) break;
     if (ec) {
-      if (stopping_ || ec == asio::error::operation_aborted) break;
-      fail(ec, "accept");
-      continue;  // EMFILE and friends: keep serving the connections we have
+      // Out of descriptors (EMFILE, ENFILE) or kernel memory: the pending connection stays in
+      // the backlog, so accepting again at once fails again at once. Make room, or pause.
+      co_await guard_.accept_failed(ec);
+      continue;
     }
-    if (conns_.size() >= kMaxConnections) {
-      spdlog::warn("http: {} connections open; refusing a new one", conns_.size());
-      continue;  // the socket closes as it goes out of scope
-    }
+    if (!guard_.admit(conns_.size())) continue;  // the socket closes as it goes out of scope
     socket.set_option(tcp::no_delay(true));
     socket.non_blocking(true);  // answers are written at once when they fit (write_answer)
     asio::co_spawn(ex_, session(std::move(socket)), asio::detached);
   }
 }
 
+namespace {
+
+/// Whether the request asks for a 100 Continue before it sends its body.
+bool expects_continue(const http::request_header<>& req) {
+  const auto it = req.find(http::field::expect);
+  return it != req.end() && core::iequals(core::trim(it->value()), "100-continue");
+}
+
+}  // namespace
+
 asio::awaitable<void> HttpServer::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
-  auto self = conns_.insert(conns_.end(), Conn{&stream, true});
+  auto self = conns_.insert(conns_.end(), Conn{&stream, true, std::chrono::steady_clock::now()});
   beast::flat_buffer buffer;
+  bool closing_answer = false;
   for (;;) {
     // Wait for the first bytes of the next request under the idle deadline, then give the
     // header its own, shorter deadline so a client trickling bytes cannot hold the slot.
     self->idle = true;
+    self->idle_since = std::chrono::steady_clock::now();
     if (buffer.size() == 0) {
       stream.expires_after(cfg_.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
@@ -189,6 +219,11 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     if (!res && !hec) {
       parser.eager(true);
       boost::system::error_code bec = parse_buffered(parser, buffer);
+      if (!bec && !parser.is_done() && parser.get().version() >= 11 && expects_continue(parser.get())) {
+        // RFC 9110 section 10.1.1: the client waits for this (curl for a second) before it sends.
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        bec = co_await write_answer(stream, kContinue, cfg_.body_timeout);
+      }
       if (!bec && !parser.is_done()) {
         stream.expires_after(cfg_.body_timeout);
         std::tie(bec, std::ignore) = co_await http::async_read(stream, buffer, parser, use_tuple);
@@ -215,12 +250,32 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
       fail(wec, "write");
       break;
     }
-    if (!res->keep_alive()) break;
+    if (!res->keep_alive()) {
+      closing_answer = true;
+      break;
+    }
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // After an answer that closes the connection, what the client still sends (the body of a
+  // refused request) is read and dropped, within bounds, until it closes its side: closing with
+  // unread bytes would reset the connection and could destroy the answer before it is read.
+  if (closing_answer && stream.socket().is_open()) {
+    // Idle for stop() and for a full listener: either may cut the drain short.
+    self->idle = true;
+    self->idle_since = std::chrono::steady_clock::now();
+    std::size_t drained = buffer.size();
+    buffer.clear();
+    stream.expires_after(stopping_ ? std::chrono::seconds(0) : std::chrono::seconds(kDrainTime));
+    while (drained < kDrainBytes) {
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(64 * 1024), use_tuple);
+      if (ec) break;
+      drained += n;
+    }
+  }
   conns_.erase(self);
   session_ended_.notify();
+  guard_.closed(conns_.size());
 }
 
 asio::awaitable<void> HttpServer::stop(std::chrono::steady_clock::time_point deadline) {

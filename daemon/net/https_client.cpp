@@ -25,8 +25,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
-
+#include "erralert/core/url.hpp"
 #include "erralert/net/signal.hpp"
 
 namespace erralert::net {
@@ -55,52 +54,13 @@ struct Target {
   bool has_query = false;
 };
 
-/// Splits `url`, or says (without echoing it) why it cannot be used.
+/// Splits `url` with the parser the config loader uses, or says (without echoing it) why not.
 std::variant<Target, std::string> parse_target(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return std::string("not a valid absolute URL");
-  const auto& u = *parsed;
-  Target t;
-  if (u.scheme_id() == boost::urls::scheme::https) {
-    t.tls = true;
-  } else if (u.scheme_id() != boost::urls::scheme::http) {
-    return std::string("the URL must start with https:// or http://");
-  }
-  if (u.has_userinfo()) return std::string("the URL must not hold user info (user:password@)");
-  switch (u.host_type()) {
-    case boost::urls::host_type::name:
-      t.host = u.host_address();
-      break;
-    case boost::urls::host_type::ipv4:
-    case boost::urls::host_type::ipv6:
-      t.host = u.host_address();
-      t.host_is_ip = true;
-      break;
-    default:
-      return std::string("the URL has no usable host");
-  }
-  if (t.host.empty()) return std::string("the URL has no host");
-  if (u.has_port()) {
-    // port_number() wraps values over 65535 in Boost 1.81: read the digits ourselves.
-    const std::string_view digits = u.port();
-    unsigned long value = 0;
-    for (const char c : digits) {
-      value = value * 10 + static_cast<unsigned long>(c - '0');
-      if (value > 65535) break;
-    }
-    if (digits.empty() || value == 0 || value > 65535) return std::string("the URL has an invalid port");
-    t.port = std::to_string(value);
-  } else {
-    t.port = t.tls ? "443" : "80";
-  }
-  t.host_header = std::string(u.encoded_host_and_port());
-  t.path = u.encoded_path().empty() ? std::string("/") : std::string(u.encoded_path());
-  if (u.has_query()) {
-    t.path += '?';
-    t.path += u.encoded_query();
-    t.has_query = true;
-  }
-  return t;
+  auto parsed = core::parse_http_url(url);
+  if (auto* problem = std::get_if<std::string>(&parsed)) return "the URL " + *problem;
+  auto& u = std::get<core::HttpUrl>(parsed);
+  return Target{u.tls, std::move(u.host), u.host_is_ip, std::to_string(u.port), std::move(u.authority),
+                std::move(u.target), u.has_query};
 }
 
 enum class Step { resolve, connect, handshake, write, read };
@@ -287,6 +247,7 @@ struct HttpsClient::Impl {
   asio::any_io_executor ex_;
   std::chrono::milliseconds timeout_;
   Target target_;
+  core::UrlScrubber scrub_;  ///< what an answer must not repeat of the URL
   std::optional<std::string> setup_error_;
   ClientErrorKind setup_error_kind_ = ClientErrorKind::protocol;
   std::optional<ssl::context> ssl_ctx_;
@@ -299,7 +260,7 @@ struct HttpsClient::Impl {
 
 HttpsClient::Impl::Impl(const asio::any_io_executor& ex, std::string_view url, const std::string& ca_file,
                         std::chrono::milliseconds timeout)
-    : ex_(ex), timeout_(timeout), idle_(ex) {
+    : ex_(ex), timeout_(timeout), scrub_(url), idle_(ex) {
   auto parsed = parse_target(url);
   if (auto* problem = std::get_if<std::string>(&parsed)) {
     setup_error_ = "invalid receiver URL: " + *problem;
@@ -472,6 +433,12 @@ asio::awaitable<ClientResult> HttpsClient::Impl::post(std::shared_ptr<Impl> self
   bool may_retry = false;
   ClientResult r = co_await self->attempt(req, may_retry);
   if (may_retry) r = co_await self->attempt(req, may_retry);
+  // A platform's error page may repeat the path it was asked for ("Cannot POST /api/webhooks/
+  // 1/<token>"), a redirect names it in Location: what came back is scrubbed before anyone
+  // stores or logs it.
+  r.message = self->scrub_(r.message);
+  r.response.body = self->scrub_(r.response.body);
+  for (auto& [name, value] : r.response.headers) value = self->scrub_(value);
   co_return r;
 }
 

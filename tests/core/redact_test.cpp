@@ -67,6 +67,12 @@ TEST(RedactKeys, KeyNamesAreNormalised) {
       {"max_tokens", false},   {"author", false},         {"oauth_provider", false},
       {"passwordless", false}, {"keyboard", false},       {"name.last", false},
       {"", false},             {"card", false},           {"trace_id", false},
+      // A camel hump inside one word, and the short names forms and payment APIs use.
+      {"PassWord", true},      {"userPassWord", true},    {"APIKey", true},
+      {"pass", true},          {"pin", true},             {"PIN", true},
+      {"cvv", true},           {"card_cvc", true},        {"ssn", true},
+      {"otp", true},           {"otpCode", true},         {"jwt", true},
+      {"spinner", false},      {"compass", false},        {"passenger", false},
   };
   for (const auto& c : cases) EXPECT_EQ(redactor().is_secret_key(c.key), c.secret) << c.key;
 }
@@ -159,7 +165,8 @@ TEST(RedactText, CardNumbersOnlyWhenLuhnValid) {
       {"at 1795322986000 ms", "at 1795322986000 ms"},                // an epoch-ms timestamp
       {"short 411111111111", "short 411111111111"},                  // 12 digits
       {"long 41111111111111111111", "long 41111111111111111111"},    // 20 digits
-      {"double  4111  1111 1111 1111", "double  4111  1111 1111 1111"},  // separators are single
+      {"double  4111  1111 1111 1111", "double  [redacted]"},  // up to two separators in a row
+      {"triple 4111   1111 1111 1111", "triple 4111   1111 1111 1111"},
       {"id4111111111111111x", "id[redacted]x"},
       // Two cards in one run of digits and separators: both go, so a second pass changes nothing
       // (fuzz_render found the second one surviving the first pass).
@@ -191,18 +198,25 @@ TEST(RedactText, TheFastPathFindsEveryCardTheFullRulesFind) {
   // ' ', '-' and letters (a fixed seed: the same cases every run), half of it around a real card.
   const Redactor plain;
   const char* cards[] = {"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
-                         "5555555555554444", "378282246310005", "4222222222222"};
+                         "5555555555554444", "378282246310005", "4222222222222",
+                         "4111.1111.1111.1111", "4111/1111/1111/1111", "4111_1111_1111_1111",
+                         "4111  1111  1111  1111",
+                         "\uFF14\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11"};
+  constexpr int kCards = sizeof cards / sizeof cards[0];
   std::mt19937 rng(20261123);
   const auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
   const auto noise = [&](int max_len) {
     std::string out;
-    for (int n = pick(max_len + 1); n > 0; --n) out += "0123456789012345678901234 -ax"[pick(29)];
+    static const std::vector<std::string> kPieces = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "1",
+                                                     "2", "3", "4", " ", "-", ".", "/", "_", "a", "x",
+                                                     "\uFF14", "\uFF11", "\uFF10", "  "};
+    for (int n = pick(max_len + 1); n > 0; --n) out += kPieces[static_cast<std::size_t>(pick(static_cast<int>(kPieces.size())))];
     return out;
   };
   int with_card = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string text = noise(24);
-    if (i % 2 == 0) text += std::string(" ") + cards[pick(6)] + (pick(2) ? " " : "x") + noise(8);
+    if (i % 2 == 0) text += std::string(" ") + cards[pick(kCards)] + (pick(2) ? " " : "x") + noise(8);
     const std::string fast = plain.scrub(text);
     ASSERT_EQ(plain.scrub("password=x " + text), "password=[redacted] " + fast) << '"' << text << '"';
     with_card += fast != text;
@@ -228,7 +242,7 @@ TEST(RedactText, ConfigPatternsApplyToEveryOutgoingString) {
   e.request.params = {{"note", "900101-1234567"}, {"list", json::array({"900101-1234567"})}};
   e.tags = {{"who", "900101-1234567"}};
   e.errors = {{"rrn", "900101-1234567", "invalid 900101-1234567"}};
-  e.trace_id = "900101-1234567";  // ids stay
+  e.trace_id = "900101-1234567";  // every string that leaves the host, ids too
   e.extra = {{"x", "900101-1234567"}};
   const Event r = redacted(e);
   EXPECT_EQ(r.message, "주민번호 [redacted] 확인");
@@ -241,8 +255,8 @@ TEST(RedactText, ConfigPatternsApplyToEveryOutgoingString) {
   EXPECT_EQ(r.tags["who"], "[redacted]");
   EXPECT_EQ(r.errors[0].value, "[redacted]");
   EXPECT_EQ(r.errors[0].reason, "invalid [redacted]");
-  EXPECT_EQ(r.trace_id, "900101-1234567");
-  EXPECT_EQ(r.extra["x"], "900101-1234567");
+  EXPECT_EQ(r.trace_id, "[redacted]");
+  EXPECT_EQ(r.extra["x"], "900101-1234567");  // shown nowhere, kept as sent
 }
 
 TEST(RedactEvent, SecretValuesAreHuntedDownInOtherText) {
@@ -264,6 +278,54 @@ TEST(RedactEvent, CardNumbersAsJsonNumbers) {
   EXPECT_EQ(r.request.params["pan"], "[redacted]");
   EXPECT_EQ(r.request.params["amount"], 1200);
   EXPECT_EQ(r.request.params["order"], 1234567890123452LL);
+}
+
+TEST(RedactText, CredentialsInUrlsAndCardShapes) {
+  const Redactor plain;
+  const struct {
+    const char* text;
+    const char* expected;
+  } cases[] = {
+      {"connect postgres://app:SECRET@db:5432/app failed", "connect postgres://app:[redacted]@db:5432/app failed"},
+      {"GET https://u:p@host/x", "GET https://u:[redacted]@host/x"},
+      {"redis://:hunter2@cache:6379/0", "redis://:[redacted]@cache:6379/0"},
+      {"https://host/path?q=1 and mailto:a@b", "https://host/path?q=1 and mailto:a@b"},
+      {"card 4111.1111.1111.1111", "card [redacted]"},
+      {"card 4111/1111/1111/1111", "card [redacted]"},
+      {"card 4111_1111_1111_1111", "card [redacted]"},
+      {"card 4111  1111  1111  1111", "card [redacted]"},
+      {"card \uFF14\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11 ok",
+       "card [redacted] ok"},
+      {"version 4.1.1.1", "version 4.1.1.1"},
+      {"date 2026/11/22 12:00", "date 2026/11/22 12:00"},
+  };
+  for (const auto& c : cases) {
+    const std::string once = plain.scrub(c.text);
+    EXPECT_EQ(once, c.expected) << c.text;
+    EXPECT_EQ(plain.scrub(once), once) << c.text;
+  }
+}
+
+TEST(RedactEvent, CardsAndPatternsInIdsNamesAndFingerprints) {
+  Event e;
+  e.service = "svc 4111111111111111";
+  e.environment = "env 900101-1234567";
+  e.host = "host-4111-1111-1111-1111";
+  e.code = "E 4111111111111111";
+  e.trace_id = "4111111111111111";
+  e.fingerprint = {"fp", "900101-1234567"};
+  e.errors = {{"cards[4111111111111111]", "x", "bad"}};
+  e.request.params = {{"pan_float", 4111111111111111.0}, {"ratio", 0.5}};
+  const Event r = redacted(e);
+  EXPECT_EQ(r.service, "svc [redacted]");
+  EXPECT_EQ(r.environment, "env [redacted]");
+  EXPECT_EQ(r.host, "host-[redacted]");
+  EXPECT_EQ(r.code, "E [redacted]");
+  EXPECT_EQ(r.trace_id, "[redacted]");
+  EXPECT_EQ(r.fingerprint, (std::vector<std::string>{"fp", "[redacted]"}));
+  EXPECT_EQ(r.errors[0].field, "cards[[redacted]]");
+  EXPECT_EQ(r.request.params["pan_float"], "[redacted]");
+  EXPECT_EQ(r.request.params["ratio"], 0.5);
 }
 
 TEST(RedactEvent, IdempotentAndLeavesIdsAlone) {

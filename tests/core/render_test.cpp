@@ -403,3 +403,36 @@ TEST(RenderLimits, DigestWithoutListedGroups) {
 
 }  // namespace
 }  // namespace erralert::core
+
+namespace erralert::core {
+namespace {
+
+TEST(RenderText, DirectionControlsAndZeroWidthCharactersNeverReachAPlatform) {
+  // U+202E turns "exe.txt" into what reads as "txt.exe"; U+2066..U+2069 isolate and reorder;
+  // U+200B and the BOM hide inside words (CVE-2021-42574, "Trojan Source").
+  const std::string tricks = "invoice\u202Etxt.exe \u2066admin\u2069 pay\u200Bment \uFEFFbom \u200Eltr \u061C";
+  Event e = seed_event();
+  e.message = "msg " + tricks;
+  e.detail = tricks;
+  e.service = "svc\u202E";
+  e.exception.stacktrace = "at x " + tricks;
+  e.request.params = {{"k", tricks}};
+  const Notification n = single(NotificationKind::first, 1, 0, e);
+  for (const std::string& body : {render_discord(n).dump(), render_slack(n).dump()}) {
+    for (const char* bad : {"\u202E", "\u2066", "\u2069", "\uFEFF", "\u200E", "\u061C"}) {
+      EXPECT_EQ(body.find(bad), std::string::npos) << body;
+    }
+    // "pay\u200Bment" loses its zero-width space; what was a direction control shows as U+FFFD.
+    EXPECT_NE(body.find("payment"), std::string::npos);
+    EXPECT_NE(body.find("invoice\uFFFDtxt.exe"), std::string::npos);
+  }
+  // ZWJ and ZWNJ stay: emoji sequences and several scripts need them.
+  Event joined = seed_event();
+  joined.message = "family \U0001F468\u200D\U0001F469 and \u0645\u200C\u06CC";
+  const std::string body = render_discord(single(NotificationKind::first, 1, 0, joined)).dump();
+  EXPECT_NE(body.find("\U0001F468\u200D\U0001F469"), std::string::npos);
+  EXPECT_NE(body.find("\u0645\u200C\u06CC"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace erralert::core

@@ -104,7 +104,7 @@ void check_wire(const net::Response& res, bool head) {
 bool contract_status(http::status s) {
   constexpr std::array allowed = {
       http::status::ok,           http::status::created,           http::status::accepted,
-      http::status::bad_request,
+      http::status::bad_request,  http::status::forbidden,
       http::status::unauthorized, http::status::not_found,         http::status::method_not_allowed,
       http::status::payload_too_large, http::status::unsupported_media_type,
       http::status::internal_server_error, http::status::service_unavailable};
@@ -174,11 +174,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool mutates = (post && (path == "/v1/events" || path == "/-/reload")) || changes_silences;
 
   if (auto early = net::precheck(head, opts)) {
-    check_answer(*early, input, false);  // only POSTs and DELETEs are stopped early
-    // Only requests that would change the daemon are stopped early, and they close.
-    check(mutates);
+    check_answer(*early, input, false);
+    // Any request may be stopped early for its framing (400) or for a foreign Origin or Host
+    // (403); otherwise only requests that would change the daemon are. Each closes.
+    const auto status = early->result();
+    check(mutates || status == http::status::bad_request || status == http::status::forbidden);
     check(!early->keep_alive());
-    if (!authorized) check(early->result() == http::status::unauthorized);
+    if (!authorized && status != http::status::bad_request && status != http::status::forbidden) {
+      check(status == http::status::unauthorized);
+    }
     return 0;
   }
   // Let through without the token: only what does not reach the daemon.

@@ -1,7 +1,7 @@
 // libFuzzer target for redaction and rendering: any event, redacted and rendered for Discord,
 // Slack and a webhook, stays within every platform limit and valid UTF-8, and on the console is
-// one line of valid UTF-8 without control characters; redaction is idempotent, and its fast
-// path finds the card numbers its full rules find.
+// one line of valid UTF-8 without control characters, and on Discord and Slack free of direction
+// controls; redaction is idempotent, and its fast path finds the card numbers its full rules find.
 //
 //   ./fuzz_render -runs=20000   (no seed corpus needed; FuzzedDataProvider builds the event)
 #include <fuzzer/FuzzedDataProvider.h>
@@ -141,6 +141,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(erralert::core::is_valid_utf8(discord.dump()));
   check(erralert::core::is_valid_utf8(slack.dump()));
   check(erralert::core::is_valid_utf8(webhook.dump()));
+  // No direction control or hidden zero-width character of the event reaches Discord or Slack,
+  // where it could make a message read other than it is (the renderers' own U+200B after an '@'
+  // of a mass mention is the one zero-width space allowed, so only the others are checked).
+  for (const std::string& body : {discord.dump(), slack.dump()}) {
+    for (std::string_view bad : {"\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2066", "\u2067",
+                                 "\u2068", "\u2069", "\u200E", "\u200F", "\u061C", "\uFEFF", "\u2060"}) {
+      check(body.find(bad) == std::string::npos);
+    }
+  }
   // The console line: valid UTF-8 without a control character, so no event can forge a line.
   const std::string line = erralert::core::render_console(n);
   check(erralert::core::is_valid_utf8(line));

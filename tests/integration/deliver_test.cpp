@@ -3,6 +3,7 @@
 // spool across a crash (CONTRACT.md section 5).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -363,6 +364,28 @@ TEST(Deliver, ShutdownKeepsWhatItCannotDeliverForTheNextStart) {
     EXPECT_EQ(d.terminate(), 0);
   }
   EXPECT_EQ(store::store_stats(storage.path().string())["spool_notifications"], 1) << "committed at the stop";
+}
+
+TEST(Deliver, APlatformThatEchoesTheTokenNeverPutsItInStatusLogsOrDeadLetters) {
+  // Express answers an unknown route 404 "Cannot POST /api/webhooks/1/<token>"; a proxy's 3xx
+  // names the URL in Location. Whatever comes back is scrubbed before it is kept or logged.
+  FakePlatform discord(Mode::discord), hook(Mode::webhook);
+  discord.push_echo_path(404);  // Discord's 404 also disables the receiver
+  hook.push_echo_path(400);     // permanent: dead-lettered
+  DaemonProcess d("receivers:\n" + receiver_yaml("d", "discord", discord.url()) +
+                  receiver_yaml("h", "webhook", hook.url()));
+  ASSERT_EQ(http_post(d.port(), "/v1/events", kSeedEvent).status, 202);
+  ASSERT_TRUE(discord.wait_for_requests(1));
+  ASSERT_TRUE(hook.wait_for_requests(1));
+  ASSERT_TRUE(eventually([&] {
+    const std::string dead = read_file(d.storage_dir() + "/dead-letter.jsonl");
+    return std::count(dead.begin(), dead.end(), '\n') >= 2;
+  }));
+  ASSERT_TRUE(eventually([&] { return !receiver_status(d, "h")["last_error"].get<std::string>().empty(); }));
+  const std::string shown = every_output(d) + read_file(d.storage_dir() + "/dead-letter.jsonl");
+  // The answer itself is kept (what went wrong stays readable), only the secret is gone.
+  EXPECT_NE(shown.find("Cannot POST [redacted]"), std::string::npos) << shown;
+  for (const auto* f : {&discord, &hook}) expect_no_secret(shown, *f);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST(Faults, ThousandIdleConnectionsAndASlowHeaderClientWhileServing) {
     asio::ip::tcp::socket s(sio);
     s.connect(daemon);
     boost::system::error_code ec;
-    asio::write(s, asio::buffer(std::string("POST /v1/events HTTP/1.1\r\nHost: x\r\n")), ec);
+    asio::write(s, asio::buffer(std::string("POST /v1/events HTTP/1.1\r\nHost: localhost\r\n")), ec);
     const auto end = std::chrono::steady_clock::now() + 8s;
     while (!ec && std::chrono::steady_clock::now() < end) {
       std::this_thread::sleep_for(100ms);
@@ -80,7 +80,7 @@ TEST(Faults, HundredMegabyteBodyIsRefusedWithoutBeingBuffered) {
   ASSERT_EQ(http_post(d.port(), "/v1/events", kEvent).status, 202);  // warm: buffers, pools
   const long peak_before = proc_status_kb(d.pid(), "VmHWM");
   const std::size_t size = 100u * 1024 * 1024;
-  std::string request = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+  std::string request = "POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " +
                         std::to_string(size) + "\r\n\r\n";
   request.append(size, ' ');
   const auto x = tcp_exchange(d.port(), request, 20s);
@@ -110,7 +110,7 @@ TEST(Faults, AStoreThatCannotBeWrittenAtStartExitsThree) {
   write_file(config, "server: {http: {listen: \"127.0.0.1:0\"}, unix: {path: \"\"}}\n"
                      "storage: {dir: \"" + storage.file("state") + "\"}\n"
                      "receivers:\n  - {name: console, type: console}\n");
-  const CommandResult r = run_erralertd({"--config", config}, "", 0);
+  const CommandResult r = run_erralertd({"--config", config}, "", std::chrono::seconds(30), 0);
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("erralert.db"), std::string::npos) << r.err;
 }

@@ -49,7 +49,7 @@ TEST_F(Ingest, OneEventIsAcceptedAndPrinted) {
 
 TEST_F(Ingest, PipelinedAndChunkedRequestsInOneWriteAreEachAnswered) {
   auto post = [](const std::string& body, const std::string& extra_headers) {
-    return "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + extra_headers + "\r\n" + body;
+    return "POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" + extra_headers + "\r\n" + body;
   };
   auto length = [](const std::string& body) { return "Content-Length: " + std::to_string(body.size()) + "\r\n"; };
   std::ostringstream chunks;
@@ -83,7 +83,7 @@ TEST_F(Ingest, TwoMebibyteBodyIs413) {
 
 TEST_F(Ingest, ChunkedBodyOverTheLimitIs413) {
   // No Content-Length: the limit must hold while the body streams in.
-  std::string chunked = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+  std::string chunked = "POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                         "Transfer-Encoding: chunked\r\n\r\n";
   const std::string chunk(256 * 1024, ' ');
   for (int i = 0; i < 6; ++i) chunked += "40000\r\n" + chunk + "\r\n";
@@ -183,10 +183,10 @@ TEST_F(Ingest, MissingServiceIsNamedInTheAnswer) {
 TEST_F(Ingest, KeepAliveServesManyRequestsOnOneConnection) {
   std::string two;
   for (int i = 0; i < 2; ++i) {
-    two += "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+    two += "POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " +
            std::to_string(kEvent.size()) + "\r\n\r\n" + kEvent;
   }
-  two += "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  two += "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   auto x = tcp_exchange(d.port(), two);
   std::size_t answers = 0;
   for (auto pos = x.received.find("HTTP/1.1 202"); pos != std::string::npos;
@@ -279,7 +279,7 @@ TEST(IngestLimits, FullQueueAnswers503WithRetryAfter) {
 TEST(IngestLimits, SlowHeadersAreCutOffAtTheHeaderDeadline) {
   DaemonProcess d(kConsole, "header_timeout: 300ms");
   const auto start = std::chrono::steady_clock::now();
-  auto x = tcp_exchange(d.port(), "POST /v1/events HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(10));
+  auto x = tcp_exchange(d.port(), "POST /v1/events HTTP/1.1\r\nHost: localhost\r\n", std::chrono::seconds(10));
   EXPECT_TRUE(x.closed_by_peer);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(http_post(d.port(), "/v1/events", kEvent).status, 202);

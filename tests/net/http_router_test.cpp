@@ -454,5 +454,112 @@ TEST(HttpRouter, AnAcceptedBodyHandsOnItsDurableTicketAndARefusedOneDoesNot) {
   EXPECT_EQ(ticket, 0u);
 }
 
+TEST(HttpRouter, AMissingContentTypeIs415) {
+  // A web page's fetch() with no body type, or a form's text/plain, is not taken for JSON.
+  FakeApi api;
+  for (const char* target : {"/v1/events", "/v1/silences"}) {
+    const auto res = handle_request(post(target, R"({"service":"a","message":"m"})", ""), api, {});
+    EXPECT_EQ(res.result(), http::status::unsupported_media_type) << target;
+    EXPECT_FALSE(res.keep_alive());
+  }
+  EXPECT_EQ(handle_request(post("/v1/events", R"({"service":"a","message":"m"})", "text/plain"), api, {}).result(),
+            http::status::unsupported_media_type);
+  EXPECT_EQ(api.last_body, "");
+}
+
+TEST(HttpRouter, FramingTwoParsersCouldReadDifferentlyIs400AndCloses) {
+  // RFC 9112 sections 6.1 and 6.3: request smuggling.
+  const struct {
+    const char* te;
+    const char* cl;
+  } cases[] = {
+      {"gzip", nullptr},     {"xchunked", nullptr},  {"identity", nullptr}, {"chunked, gzip", nullptr},
+      {"gzip, chunked", nullptr}, {"chunked, chunked", nullptr}, {"", nullptr},
+      {"chunked", "10"},     {nullptr, "38, 38"},    {nullptr, "+38"},      {nullptr, "0x26"},
+  };
+  for (const auto& c : cases) {
+    Request req{http::verb::post, "/v1/events", 11};
+    req.set(http::field::content_type, "application/json");
+    if (c.te) req.set(http::field::transfer_encoding, c.te);
+    if (c.cl) req.set(http::field::content_length, c.cl);
+    const auto res = precheck(req, {});
+    ASSERT_TRUE(res) << (c.te ? c.te : "-") << " / " << (c.cl ? c.cl : "-");
+    EXPECT_EQ(res->result(), http::status::bad_request) << (c.te ? c.te : "-") << " / " << (c.cl ? c.cl : "-");
+    EXPECT_FALSE(res->keep_alive());
+  }
+  Request two{http::verb::post, "/v1/events", 11};
+  two.set(http::field::content_type, "application/json");
+  two.insert(http::field::content_length, "38");
+  two.insert(http::field::content_length, "38");
+  ASSERT_TRUE(precheck(two, {}));
+  EXPECT_EQ(precheck(two, {})->result(), http::status::bad_request);
+  // What is fine stays fine.
+  Request chunked{http::verb::post, "/v1/events", 11};
+  chunked.set(http::field::content_type, "application/json");
+  chunked.set(http::field::transfer_encoding, "Chunked");
+  EXPECT_FALSE(precheck(chunked, {}));
+  Request http10{http::verb::post, "/v1/events", 10};
+  http10.set(http::field::content_type, "application/json");
+  http10.set(http::field::transfer_encoding, "chunked");
+  EXPECT_TRUE(precheck(http10, {}));
+}
+
+TEST(HttpRouter, AForeignOriginIsRefusedOnEveryEndpoint) {
+  FakeApi api;
+  HttpOptions opts;
+  opts.allowed_origins = {"https://ops.example.com"};
+  for (const char* target : {"/-/reload", "/v1/events", "/v1/silences"}) {
+    auto req = post(target, R"({"service":"a","message":"m"})");
+    req.set(http::field::origin, "http://evil.example");
+    const auto res = handle_request(req, api, opts);
+    EXPECT_EQ(res.result(), http::status::forbidden) << target;
+    EXPECT_EQ(nlohmann::json::parse(res.body())["code"], "origin_not_allowed");
+    req.set(http::field::origin, "null");  // a sandboxed frame or a file:// page
+    EXPECT_EQ(handle_request(req, api, opts).result(), http::status::forbidden) << target;
+  }
+  EXPECT_EQ(api.reloads, 0);
+  Request get{http::verb::get, "/v1/status", 11};
+  get.set(http::field::origin, "http://evil.example");
+  EXPECT_EQ(handle_request(get, api, opts).result(), http::status::forbidden);
+  // A listed origin (compared without regard to case) passes; so does a request with none.
+  auto listed = post("/-/reload", "");
+  listed.set(http::field::origin, "HTTPS://ops.example.com");
+  EXPECT_EQ(handle_request(listed, api, opts).result(), http::status::ok);
+  EXPECT_EQ(handle_request(post("/-/reload", ""), api, {}).result(), http::status::ok);
+  EXPECT_EQ(api.reloads, 2);
+  // With no allowed_origins at all, any Origin is foreign.
+  EXPECT_EQ(handle_request(listed, api, {}).result(), http::status::forbidden);
+}
+
+TEST(HttpRouter, AHostThatIsNotThisDaemonIsRefused) {
+  // DNS rebinding: evil.example resolved to 127.0.0.1 still says Host: evil.example.
+  FakeApi api;
+  HttpOptions opts;
+  opts.allowed_hosts = {"erralert.internal"};
+  const struct {
+    const char* host;
+    bool ok;
+  } cases[] = {
+      {"127.0.0.1:9780", true},      {"127.0.0.1", true},         {"[::1]:9780", true},
+      {"localhost:9780", true},      {"LOCALHOST", true},         {"erralert.internal:9780", true},
+      {"Erralert.Internal", true},   {"10.0.0.5:9780", true},     {"evil.example:9780", false},
+      {"evil.example", false},       {"localhost.evil.example", false}, {"127.0.0.1.nip.io", false},
+      {"[::1", false},               {"127.0.0.1:x", false},      {"erralert.internal.evil", false},
+  };
+  for (const auto& c : cases) {
+    Request req{http::verb::get, "/v1/status", 11};
+    req.set(http::field::host, c.host);
+    const auto res = handle_request(req, api, opts);
+    EXPECT_EQ(res.result() == http::status::ok, c.ok) << c.host << ": " << res.result_int();
+    if (!c.ok) {
+      EXPECT_EQ(nlohmann::json::parse(res.body())["code"], "host_not_allowed") << c.host;
+    }
+  }
+  auto reload = post("/-/reload", "");
+  reload.set(http::field::host, "evil.example:9780");
+  EXPECT_EQ(handle_request(reload, api, opts).result(), http::status::forbidden);
+  EXPECT_EQ(api.reloads, 0);
+}
+
 }  // namespace
 }  // namespace erralert::net

@@ -117,6 +117,10 @@ pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, int err
       const rlimit limit{static_cast<rlim_t>(file_size_limit), static_cast<rlim_t>(file_size_limit)};
       ::setrlimit(RLIMIT_FSIZE, &limit);
     }
+    if (launch.open_files_limit >= 0) {
+      const rlimit limit{static_cast<rlim_t>(launch.open_files_limit), static_cast<rlim_t>(launch.open_files_limit)};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
     ::execve(exe.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
@@ -154,7 +158,8 @@ bool wait_exit(pid_t pid, int& code, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text, long file_size_limit) {
+CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text,
+                            std::chrono::seconds timeout, long file_size_limit) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   const pid_t pid = spawn(args, in[0], out[1], err[1], file_size_limit);
@@ -170,7 +175,7 @@ CommandResult run_erralertd(const std::vector<std::string>& args, const std::str
   std::condition_variable cv;
   std::thread t1([&] { pump(out[0], r.out, mu, cv); });
   std::thread t2([&] { pump(err[0], r.err, mu, cv); });
-  if (!wait_exit(pid, r.exit_code, std::chrono::seconds(30))) {
+  if (!wait_exit(pid, r.exit_code, timeout)) {
     ::kill(pid, SIGKILL);
     wait_exit(pid, r.exit_code, std::chrono::seconds(5));
     r.exit_code = -2;

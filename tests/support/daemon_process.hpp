@@ -40,14 +40,15 @@ void write_file(const std::string& path, const std::string& text);
 /// The bytes of the file at `path`; empty when it cannot be read.
 std::string read_file(const std::string& path);
 
-/// Runs `erralertd` with `args` to completion (bounded) and returns its exit code and output;
-/// `file_size_limit` >= 0 sets RLIMIT_FSIZE, as DaemonProcess's does.
+/// Runs `erralertd` with `args` to completion (bounded) and returns its exit code and output.
 struct CommandResult {
   int exit_code = -1;
   std::string out, err;
 };
+/// A run that outlasts `timeout` is killed (exit_code -2); `file_size_limit` >= 0 sets
+/// RLIMIT_FSIZE, as DaemonProcess's does.
 CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text = "",
-                            long file_size_limit = -1);
+                            std::chrono::seconds timeout = std::chrono::seconds(30), long file_size_limit = -1);
 
 /// One line of a `receivers:` list: `extra` adds keys, e.g. ", max_delay: 1s".
 inline std::string receiver_yaml(const std::string& name, const std::string& type, const std::string& url,
@@ -63,6 +64,8 @@ struct LaunchOptions {
   std::vector<int> passed_sockets;
   /// Keys added to the storage block after `dir`, one a line, e.g. "commit_interval: 50ms".
   std::string storage_yaml;
+  /// >= 0: RLIMIT_NOFILE (soft and hard) of the daemon, to run it out of descriptors.
+  long open_files_limit = -1;
 };
 
 class DaemonProcess {

@@ -132,7 +132,7 @@ bool slack_block_ok(const json& block) {
 // ---- Answers ------------------------------------------------------------------------------
 
 struct Fault {
-  enum class Kind { status, rate_limited, not_found, close, delay } kind;
+  enum class Kind { status, rate_limited, not_found, close, delay, echo_path } kind;
   int status = 0;
   double retry_after = 0;
   bool global = false;
@@ -644,6 +644,13 @@ std::optional<Fault> FakePlatform::State::next_fault() {
 
 Response FakePlatform::State::answer(const Request& req, const std::optional<Fault>& fault) {
   if (fault && fault->kind == Fault::Kind::status) return proxy_answer(fault->status);
+  if (fault && fault->kind == Fault::Kind::echo_path) {
+    // What a framework's default page for an unknown route says: the method and the path.
+    Response res = make_response(static_cast<unsigned>(fault->status), "text/plain; charset=utf-8",
+                                 "Cannot POST " + req.target + "\n");
+    res.set(http::field::location, "http://127.0.0.1" + req.target);
+    return res;
+  }
   switch (mode_) {
     case Mode::discord: {
       bool limited = false;
@@ -705,6 +712,8 @@ void FakePlatform::push_status(int status) { state_->push({Fault::Kind::status, 
 void FakePlatform::push_rate_limited(double retry_after_seconds, bool global) {
   state_->push({Fault::Kind::rate_limited, 429, retry_after_seconds, global});
 }
+
+void FakePlatform::push_echo_path(int status) { state_->push({Fault::Kind::echo_path, status}); }
 
 void FakePlatform::push_not_found() { state_->push({Fault::Kind::not_found, 404}); }
 

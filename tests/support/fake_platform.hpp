@@ -76,6 +76,9 @@ class FakePlatform {
   /// Next request: 429 with Retry-After (whole seconds, rounded up) and, for Discord, the
   /// JSON body {"message": "You are being rate limited.", "retry_after": s, "global": g}.
   void push_rate_limited(double retry_after_seconds, bool global = false);
+  /// Next request: `status` with a text that repeats the request's path and query ("Cannot POST
+  /// /api/webhooks/1/<token>", as Express says), and a Location header naming them too.
+  void push_echo_path(int status);
   /// Next request: the webhook is gone (Discord 404 code 10015, Slack 404 no_service).
   void push_not_found();
   /// Next request: read, recorded, then the connection closes without an answer.

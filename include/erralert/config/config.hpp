@@ -32,18 +32,27 @@ struct HttpServer {
   Duration header_timeout{std::chrono::seconds(10)};  ///< deadline to receive request headers
   Duration body_timeout{std::chrono::seconds(30)};    ///< deadline to receive the body
   Duration idle_timeout{std::chrono::seconds(60)};    ///< keep-alive connection with no request
+  /// Origins whose web pages may call the API ("https://ops.example.com"); empty: none may, and
+  /// a request carrying an Origin header is refused (403).
+  std::vector<std::string> allowed_origins;
+  /// Names a request's Host may give beyond IP addresses and localhost (DNS rebinding).
+  std::vector<std::string> allowed_hosts;
 };
 
 struct UnixServer {
   std::string path = "/run/erralert/ingest.sock";  ///< empty: no stream socket
   std::string dgram_path;                          ///< empty: no datagram socket
   unsigned mode = 0660;
+  Duration idle_timeout{std::chrono::seconds(60)};  ///< a stream connection that sends nothing is closed
 };
 
 struct Server {
   HttpServer http;
   UnixServer unix;
   std::size_t queue_capacity = 10000;  ///< pipeline queue; full means 503 / dropped datagram
+  /// Open connections per listener (HTTP, Unix stream); past it the longest-idle connection is
+  /// closed to make room, or, when none is idle, the new one is refused.
+  std::size_t max_connections = 1024;
   Duration shutdown_timeout{std::chrono::seconds(10)};
 };
 

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "erralert/core/timefmt.hpp"  // parse_timestamp, format_rfc3339
+
 namespace erralert::core {
 
 enum class Severity { debug = 0, info = 1, warning = 2, error = 3, critical = 4 };
@@ -83,10 +85,5 @@ nlohmann::json to_json(const Event& e, bool include_extra = false);
 /// non-strings come back as compact JSON; an unknown top-level name is looked up in `extra`.
 std::optional<std::string> field_value(const Event& e, std::string_view path);
 
-/// RFC 3339 to epoch milliseconds: "2026-11-22T04:49:46Z", "...46.123+00:00", "...46+0900",
-/// 't'/'z'/' ' accepted as RFC 3339 allows; fractions past milliseconds are truncated.
-/// nullopt for anything else, including impossible dates and years outside 0000..9999.
-/// (Formatting is format_rfc3339 in timefmt.hpp.)
-std::optional<std::int64_t> parse_timestamp(std::string_view text);
 
 }  // namespace erralert::core

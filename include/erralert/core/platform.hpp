@@ -32,6 +32,9 @@ struct PlatformInfo {
   bool (*gone)(int status) = nullptr;
   /// How many groups a digest lists by name before "+N more groups".
   std::size_t digest_groups = 20;
+  /// The platform is reached over TLS only: plain http:// is refused except to a loopback
+  /// address (a local proxy or a test fake), where nothing crosses a network.
+  bool https_only = false;
 
   bool takes_url() const { return render != nullptr; }
   /// `pace` as a list, without its unused slots.

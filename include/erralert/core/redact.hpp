@@ -52,10 +52,12 @@ class Redactor {
   void scrub_in_place(std::string& s) const;
 
   std::unordered_set<std::string> keys_;  ///< normalised: lower case, words joined by '-'
+  std::unordered_set<std::string> joined_keys_;  ///< the same without the '-': "apikey"
   std::size_t max_key_words_ = 1;
   std::shared_ptr<const re2::RE2> key_value_;  ///< "password=x", "\"token\": \"x\"" in free text
   std::shared_ptr<const re2::RE2> header_;     ///< "Authorization: x" lines in free text
   std::shared_ptr<const re2::RE2> bearer_;     ///< "Bearer x" anywhere
+  std::shared_ptr<const re2::RE2> url_credential_;  ///< "scheme://user:SECRET@host"
   std::vector<std::shared_ptr<const re2::RE2>> patterns_;
   std::shared_ptr<const re2::RE2> any_;  ///< all of the above as one alternation, for a quick no
 };

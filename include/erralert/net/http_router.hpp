@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -24,10 +25,17 @@ using Response = http::response<http::string_body>;
 struct HttpOptions {
   std::size_t max_body_bytes = 1048576;
   std::string token;  ///< empty: no Authorization needed
+  /// Origins (e.g. "https://ops.example.com") whose pages may call the API; a request carrying
+  /// any other Origin is refused. Empty: none may.
+  std::vector<std::string> allowed_origins{};
+  /// Host names, beyond IP addresses and localhost, that a request's Host may name (DNS
+  /// rebinding: a page of evil.example resolved to 127.0.0.1 still sends Host: evil.example).
+  std::vector<std::string> allowed_hosts{};
 };
 
-/// Answers that need only the headers: 401 (POST /v1/events, /v1/silences and /-/reload; DELETE
-/// /v1/silences/{id}), 413 by Content-Length, 415. nullopt: read the body.
+/// Answers that need only the headers: 403 for a foreign Origin or Host (every request), 401
+/// (POST /v1/events, /v1/silences and /-/reload; DELETE /v1/silences/{id}), 413 by
+/// Content-Length, 415 for a missing or other content type. nullopt: read the body.
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts);
 
 /// Answers a complete request whose header precheck() let through. An accepted POST

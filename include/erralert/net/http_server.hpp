@@ -19,6 +19,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include "erralert/config/config.hpp"
+#include "erralert/net/connection_guard.hpp"
 #include "erralert/net/http_api.hpp"
 #include "erralert/net/http_router.hpp"
 #include "erralert/net/signal.hpp"
@@ -27,7 +28,10 @@ namespace erralert::net {
 
 class HttpServer {
  public:
-  HttpServer(const boost::asio::any_io_executor& ex, const config::HttpServer& cfg, HttpApi& api);
+  /// `max_connections`: open connections beyond which the longest-idle one is closed for a new
+  /// one, or the new one refused when none is idle (server.max_connections).
+  HttpServer(const boost::asio::any_io_executor& ex, const config::HttpServer& cfg, HttpApi& api,
+             std::size_t max_connections = 1024);
   ~HttpServer();
 
   /// Binds and starts accepting; given `passed`, a listening TCP socket (from systemd), accepts
@@ -41,6 +45,10 @@ class HttpServer {
 
   /// Connections open now.
   std::size_t connections() const { return conns_.size(); }
+  /// Connections refused or idle ones closed at the limits (connections_refused_total).
+  const ConnectionGuard& guard() const { return guard_; }
+  /// Closes the connection waiting longest for its next request; false when none waits.
+  bool close_longest_idle();
 
  private:
   struct Conn;
@@ -53,6 +61,7 @@ class HttpServer {
   HttpApi& api_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
+  ConnectionGuard guard_;
   std::list<Conn> conns_;
   bool stopping_ = false;
   Signal session_ended_;

@@ -1,0 +1,144 @@
+// Tests for the helpers that the config loader and the runtime share: ASCII text helpers,
+// RFC 3339 timestamps and receiver URLs, one table each (the callers' own tests run the same
+// tables through the config loader and the HTTPS client: tests/net/validators_test.cpp).
+#include "erralert/core/text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+#include "erralert/core/platform.hpp"
+#include "erralert/core/timefmt.hpp"
+#include "erralert/core/url.hpp"
+
+namespace erralert::core {
+namespace {
+
+TEST(Text, HelpersTable) {
+  EXPECT_TRUE(is_digit('0'));
+  EXPECT_TRUE(is_digit('9'));
+  EXPECT_FALSE(is_digit('a'));
+  EXPECT_FALSE(is_digit('\xD9'));  // a UTF-8 byte is no digit, whatever the locale
+  EXPECT_EQ(ascii_lower('Q'), 'q');
+  EXPECT_EQ(ascii_lower('\xC3'), '\xC3');
+  const struct {
+    std::string_view a, b;
+    bool equal;
+  } pairs[] = {{"Content-Type", "content-type", true}, {"", "", true},      {"a", "", false},
+               {"Bearer", "BEARER", true},             {"ab", "abc", false}, {"\xC3\xA9", "\xC3\x89", false}};
+  for (const auto& p : pairs) EXPECT_EQ(iequals(p.a, p.b), p.equal) << p.a << " / " << p.b;
+  EXPECT_TRUE(istarts_with("HTTPS://x", "https://"));
+  EXPECT_FALSE(istarts_with("http", "https://"));
+  EXPECT_EQ(trim(" \t application/json \r\n"), "application/json");
+  EXPECT_EQ(trim("\f\v"), "");
+  EXPECT_EQ(trim("a b"), "a b");
+}
+
+/// The one timestamp table: the event parser, the silence API and the config file all call
+/// parse_timestamp, so each row holds for all three.
+struct TimeRow {
+  const char* text;
+  std::optional<std::int64_t> ms;
+};
+const TimeRow kTimes[] = {
+    {"2026-11-22T04:49:46Z", 1795322986000},
+    {"2026-11-22T13:49:46+09:00", 1795322986000},
+    {"2026-11-22T13:49:46+0900", 1795322986000},   // ISO 8601 basic offset (Java's "Z" pattern)
+    {"2026-11-22T04:49:46,5Z", 1795322986500},     // ISO 8601 decimal comma
+    {"2026-11-22T04:49:46.123456Z", 1795322986123},
+    {"2026-11-22 04:49:46z", 1795322986000},
+    {"2026-11-22T04:49:46", std::nullopt},         // no offset: which zone?
+    {"2026-02-30T00:00:00Z", std::nullopt},
+    {"2026-11-22T04:49:46+24:00", std::nullopt},
+    {"2026-11-22T04:49:46.Z", std::nullopt},
+    {"2026-11-22T04:49Z", std::nullopt},
+    {"", std::nullopt},
+};
+
+TEST(Timestamp, OneTable) {
+  for (const auto& row : kTimes) EXPECT_EQ(parse_timestamp(row.text), row.ms) << row.text;
+}
+
+struct UrlRow {
+  const char* url;
+  bool ok;          ///< any platform
+  bool discord_ok;  ///< a discord receiver
+};
+const UrlRow kUrls[] = {
+    {"https://discord.com/api/webhooks/1/tok", true, true},
+    {"HTTPS://discord.com:443/api/webhooks/1/tok?thread_id=2", true, true},
+    {"https://[::1]:8443/hook", true, true},
+    {"http://127.0.0.1:9/hook", true, true},       // loopback: plain http is fine for a proxy
+    {"http://localhost:9/hook", true, true},
+    {"http://hooks.example.com/x", true, false},   // Discord and Slack take TLS only
+    {"https://127.0.0.1:99999/x", false, false},   // port out of range
+    {"https://127.0.0.1:0/x", false, false},
+    {"https://127.0.0.1:/x", false, false},
+    {"https://user:pw@example.com/x", false, false},
+    {"https://[::1/x", false, false},
+    {"https://[nothex]/x", false, false},
+    {"https://999.1.1.1/x", false, false},
+    {"https://exa mple.com/x", false, false},
+    {"https://example.com/a b", false, false},
+    {"https://example.com/a\"b", false, false},
+    {"https://example.com/%zz", false, false},
+    {"https:///x", false, false},
+    {"ftp://example.com/x", false, false},
+    {"example.com/x", false, false},
+};
+
+TEST(Url, OneTable) {
+  const PlatformInfo& discord = *find_platform("discord");
+  for (const auto& row : kUrls) {
+    const auto any = url_error(row.url);
+    EXPECT_EQ(!any.has_value(), row.ok) << row.url << ": " << any.value_or("ok");
+    const auto why = url_error(row.url, discord);
+    EXPECT_EQ(!why.has_value(), row.discord_ok) << row.url << ": " << why.value_or("ok");
+    if (why) {
+      EXPECT_EQ(why->find(row.url), std::string::npos) << "never echoes the URL";
+    }
+  }
+}
+
+TEST(Url, PartsForTheRequest) {
+  const auto parsed = parse_http_url("https://[::1]:8443/api/x?a=1#frag");
+  ASSERT_TRUE(std::holds_alternative<HttpUrl>(parsed));
+  const auto& u = std::get<HttpUrl>(parsed);
+  EXPECT_TRUE(u.tls);
+  EXPECT_EQ(u.host, "::1");
+  EXPECT_TRUE(u.host_is_ip);
+  EXPECT_EQ(u.port, 8443);
+  EXPECT_EQ(u.authority, "[::1]:8443");
+  EXPECT_EQ(u.target, "/api/x?a=1");
+  EXPECT_TRUE(u.has_query);
+  const auto bare = std::get<HttpUrl>(parse_http_url("http://Example.com?x=1"));
+  EXPECT_EQ(bare.port, 80);
+  EXPECT_EQ(bare.target, "/?x=1");
+  EXPECT_FALSE(bare.host_is_ip);
+}
+
+TEST(UrlScrubber, TakesTheUrlItsPathAndItsTokenOutOfAnswers) {
+  const std::string token = "AbCdEf0123456789xyzTOKEN";
+  const std::string url = "https://discord.com/api/webhooks/123456789012/" + token + "?wait=true";
+  const UrlScrubber scrub(url);
+  const struct {
+    std::string text, expected;
+  } rows[] = {
+      {"Cannot POST /api/webhooks/123456789012/" + token + "?wait=true", "Cannot POST [redacted]"},
+      {"Cannot POST /api/webhooks/123456789012/" + token, "Cannot POST [redacted]"},
+      {"moved to " + url, "moved to [redacted]"},
+      {"no webhook with token " + token + " here", "no webhook with token [redacted] here"},
+      {"Unknown Webhook (code 10015)", "Unknown Webhook (code 10015)"},
+      {"api webhooks wait", "api webhooks wait"},
+  };
+  for (const auto& row : rows) EXPECT_EQ(scrub(row.text), row.expected) << row.text;
+  EXPECT_EQ(UrlScrubber("https://h/services/T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX")("no_service: T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX"),
+            "no_service: T0001/B0002/[redacted]");
+  // A platform may echo the path percent-decoded.
+  EXPECT_EQ(UrlScrubber("https://h/hooks/abc%2Fdef0123456789")("Cannot POST /hooks/abc/def0123456789"),
+            "Cannot POST [redacted]");
+}
+
+}  // namespace
+}  // namespace erralert::core
