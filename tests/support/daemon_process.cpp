@@ -114,7 +114,11 @@ pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, int err
     for (std::size_t i = 0; i < parked.size(); ++i) ::dup2(parked[i], 3 + static_cast<int>(i));
     if (listen_pid) write_number_into(*listen_pid, ::getpid());  // envp points at it already
     if (file_size_limit >= 0) {
-      const rlimit limit{static_cast<rlim_t>(file_size_limit), static_cast<rlim_t>(file_size_limit)};
+      // The soft limit is what the kernel enforces; the hard one stays as it was, so that
+      // lift_file_size_limit() can raise the soft one again without CAP_SYS_RESOURCE.
+      rlimit limit{};
+      ::getrlimit(RLIMIT_FSIZE, &limit);
+      limit.rlim_cur = static_cast<rlim_t>(file_size_limit);
       ::setrlimit(RLIMIT_FSIZE, &limit);
     }
     if (launch.open_files_limit >= 0) {
@@ -345,8 +349,10 @@ void DaemonProcess::kill_hard() {
 }
 
 bool DaemonProcess::lift_file_size_limit() {
-  const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
-  return ::prlimit(pid_, RLIMIT_FSIZE, &unlimited, nullptr) == 0;
+  rlimit limit{};
+  if (::prlimit(pid_, RLIMIT_FSIZE, nullptr, &limit) != 0) return false;
+  limit.rlim_cur = limit.rlim_max;  // as far as an unprivileged process may raise it
+  return ::prlimit(pid_, RLIMIT_FSIZE, &limit, nullptr) == 0;
 }
 
 bool DaemonProcess::alive() {
