@@ -122,6 +122,7 @@ void Aggregator::count(Slot& s, const Delivery& d, std::int64_t now_ms, Step& ou
   hold(s, d.event);
   if (!g.notified && g.pending >= g.dedup.min_count) {
     out.notifications.push_back(notification(g, NotificationKind::first));
+    s.event_unreported = true;
     g.notified = true;
     g.pending = 0;
     return;
@@ -138,6 +139,7 @@ bool Aggregator::roll(Slot& s, std::int64_t now_ms, Step& out) {
       return false;
     }
     out.notifications.push_back(notification(g, NotificationKind::summary));
+    s.event_unreported = true;
     g.pending = 0;
     g.window_end_ms += g.dedup.window.count();
     moved = true;
@@ -244,6 +246,7 @@ void Aggregator::flush(Step& out) {
     if (g.pending == 0) continue;
     if (g.notified) {
       out.notifications.push_back(notification(g, NotificationKind::summary));
+      s.event_unreported = true;
     } else {
       out.below_threshold += g.pending;
     }
@@ -333,6 +336,8 @@ std::vector<GroupChange> Aggregator::take_changes() {
     GroupChange& c = out.emplace_back();
     if (auto g = groups_.find(key); g != groups_.end()) {
       c.open = g->second.state;
+      if (!g->second.event_unreported) c.open->latest = nullptr;
+      g->second.event_unreported = false;
       c.route = c.open->route;
       c.receiver = c.open->receiver;
       c.fingerprint = c.open->fingerprint;

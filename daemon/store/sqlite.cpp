@@ -27,6 +27,11 @@ Stmt& Stmt::bind(int i, std::int64_t v) {
   return *this;
 }
 
+Stmt& Stmt::bind_null(int i) {
+  check(db_, sqlite3_bind_null(s_, i), "bind");
+  return *this;
+}
+
 bool Stmt::step() {
   const int rc = sqlite3_step(s_);
   check(db_, rc, "step");

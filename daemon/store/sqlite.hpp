@@ -30,6 +30,7 @@ class Stmt {
 
   Stmt& bind(int i, std::string_view text);
   Stmt& bind(int i, std::int64_t v);
+  Stmt& bind_null(int i);
   /// Steps once: true while a row is there.
   bool step();
   /// Steps to the end and resets, for statements without rows.
@@ -37,6 +38,7 @@ class Stmt {
   void reset();
   std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
   std::string text(int col) const;
+  bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
  private:
   sqlite3* db_;

@@ -47,7 +47,7 @@ constexpr std::string_view kMigrations[] = {
                          count INTEGER NOT NULL, entry TEXT NOT NULL);
       CREATE INDEX spool_by_receiver ON spool(receiver, id);
       CREATE TABLE groups(route TEXT NOT NULL, receiver TEXT NOT NULL, fingerprint TEXT NOT NULL,
-                          closed INTEGER NOT NULL, state TEXT NOT NULL,
+                          closed INTEGER NOT NULL, state TEXT NOT NULL, event TEXT,
                           PRIMARY KEY(route, receiver, fingerprint)) WITHOUT ROWID;
       CREATE TABLE dead_letters(id INTEGER PRIMARY KEY AUTOINCREMENT, receiver TEXT NOT NULL,
                                 reason TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL,
@@ -244,21 +244,40 @@ void write_batch(Sqlite& db, const StateStore::Batch& b) {
         .bind(5, encode_spool_item(row->item))
         .run();
   }
+  // An open group's event is written when the aggregator gives one (the group opened or sent a
+  // notification); otherwise the stored one stands and only the counts change.
   Stmt group = db.prepare(
-      "INSERT OR REPLACE INTO groups(route, receiver, fingerprint, closed, state) VALUES(?1, ?2, ?3, ?4, ?5)");
+      "INSERT INTO groups(route, receiver, fingerprint, closed, state, event) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT(route, receiver, fingerprint) DO UPDATE SET closed = excluded.closed, state = excluded.state, "
+      "event = CASE WHEN excluded.closed = 1 THEN NULL ELSE coalesce(excluded.event, groups.event) END");
   Stmt forget = db.prepare("DELETE FROM groups WHERE route = ?1 AND receiver = ?2 AND fingerprint = ?3");
   for (const auto& [key, c] : b.groups) {
     if (!c.open && !c.closed) {
       forget.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).run();
       continue;
     }
-    const nlohmann::json state = c.open ? core::group_state_to_json(*c.open) : core::closed_group_to_json(*c.closed);
+    nlohmann::json state;
+    std::string event;
+    if (c.open) {
+      core::GroupState counts = *c.open;
+      counts.latest = nullptr;
+      state = core::group_state_to_json(counts);
+      state.erase("event");
+      if (c.open->latest) event = core::to_json(*c.open->latest, true).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } else {
+      state = core::closed_group_to_json(*c.closed);
+    }
     group.bind(1, c.route)
         .bind(2, c.receiver)
         .bind(3, c.fingerprint)
         .bind(4, c.open ? 0 : 1)
-        .bind(5, state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
-        .run();
+        .bind(5, state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (event.empty()) {
+      group.bind_null(6);
+    } else {
+      group.bind(6, event);
+    }
+    group.run();
   }
   if (b.silences) {
     db.prepare("INSERT OR REPLACE INTO kv(key, value) VALUES('silences', ?1)")
@@ -284,9 +303,10 @@ void write_batch(Sqlite& db, const StateStore::Batch& b) {
 StoreContents read_contents(Sqlite& db) {
   StoreContents c;
   {
-    Stmt s = db.prepare("SELECT closed, state FROM groups");
+    Stmt s = db.prepare("SELECT closed, state, event FROM groups");
     while (s.step()) {
-      const auto j = nlohmann::json::parse(s.text(1), nullptr, false);
+      auto j = nlohmann::json::parse(s.text(1), nullptr, false);
+      if (j.is_object() && s.int64(0) == 0 && !s.is_null(2)) j["event"] = nlohmann::json::parse(s.text(2), nullptr, false);
       if (s.int64(0) == 0) {
         if (auto g = core::group_state_from_json(j)) {
           c.groups.open.push_back(std::move(*g));

@@ -77,7 +77,10 @@ struct AggregatorSnapshot {
 };
 
 /// What changed for one (route, receiver, fingerprint) since the last take_changes(): it is
-/// open (`open`), remembered closed (`closed`), or neither (both empty: forget it).
+/// open (`open`), remembered closed (`closed`), or neither (both empty: forget it). An open
+/// group's `latest` is given when the group opened or sent a notification since the last call,
+/// and is null otherwise (the event given before stands): counts change with every event, the
+/// event a restart shows needs to be written far less often.
 struct GroupChange {
   std::string route;
   std::string receiver;
@@ -138,6 +141,7 @@ class Aggregator {
   struct Slot {
     GroupState state;
     std::size_t bytes = 0;
+    bool event_unreported = true;  ///< take_changes() has not given its latest event since a notification
     std::multimap<std::int64_t, Slot*>::iterator due;
   };
 
