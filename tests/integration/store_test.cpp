@@ -242,7 +242,7 @@ TEST(StoreCrash, KillNineInAStormWhileTheReceiverIsDownLosesAtMostTheLastCommits
     std::unique_ptr<Storm> storm;
     Clock::time_point killed_at;
     {
-      DaemonProcess a(hooks_config(down.url()), "", "", dir, -1, kFastCommits);
+      DaemonProcess a(hooks_config(down.url(), "1h"), "", "", dir, -1, kFastCommits);
       storm = std::make_unique<Storm>(a.port(), codes, 5, 6ms);
       // The kill lands anywhere in the storm: after 150 to 350 events, between or during commits.
       const std::uint64_t kill_after = std::uniform_int_distribution<std::uint64_t>(150, 350)(rng);
@@ -307,7 +307,7 @@ TEST(StoreCrash, SigtermInAStormDeliversExactlyWhatWasAccepted) {
     if (down_at_stop) first_hook.set_down(503);
     std::unique_ptr<Storm> storm;
     {
-      DaemonProcess a(hooks_config(first_hook.url()), "", "shutdown_timeout: 5s", dir, -1, kFastCommits);
+      DaemonProcess a(hooks_config(first_hook.url(), "1h"), "", "shutdown_timeout: 5s", dir, -1, kFastCommits);
       storm = std::make_unique<Storm>(a.port(), codes, 5, 3ms);
       const std::uint64_t stop_after = std::uniform_int_distribution<std::uint64_t>(100, 400)(rng);
       ASSERT_TRUE(eventually([&] { return storm->accepted() >= stop_after || storm->finished(); }, 15s));
@@ -698,7 +698,9 @@ TEST(StoreDurable, ADurable202SurvivesAKillNineRightAfterIt) {
     std::map<std::string, std::uint64_t> sent;
     {
       // A commit interval far longer than the test: only the acknowledgement's commit can save it.
-      DaemonProcess a(hooks_config(down.url()), "durable_ack: true", "", dir, -1,
+      // A window longer than the test too, so no group closes between posts on a slow machine
+      // and reopens with a second `first`; the restarted daemon's short window applies from its start.
+      DaemonProcess a(hooks_config(down.url(), "1h"), "durable_ack: true", "", dir, -1,
                       with_storage("commit_interval: 1s"));
       for (int post = 0; post <= iteration; ++post) {
         std::vector<json> batch;
