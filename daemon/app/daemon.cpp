@@ -211,7 +211,6 @@ nlohmann::json Daemon::store_status() const {
           {"max_bytes", cfg_.storage.max_bytes},
           {"spool_notifications", d.spool_rows},
           {"spool_events", d.spool_events},
-          {"open_groups", d.open_groups},
           {"dead_letters", d.dead_letters},
           {"last_commit_age_seconds", age ? nlohmann::json(*age) : nlohmann::json(nullptr)},
           {"error", store_->error()}};

@@ -33,22 +33,6 @@ bool read(const json& j, const char* key, T& out) {
   return true;
 }
 
-std::shared_ptr<const Event> event_from_json(const json& j) {
-  ParseContext ctx;
-  ctx.max_event_bytes = std::numeric_limits<std::size_t>::max();
-  ctx.max_clock_skew_ms = 0;  // the times were settled when the event was received
-  auto e = parse_event(j, ctx);
-  if (!e) return nullptr;
-  return std::make_shared<const Event>(std::move(e).value());
-}
-
-/// A duration in milliseconds: a non-negative integer.
-bool read_ms(const json& j, const char* key, std::chrono::milliseconds& out) {
-  std::int64_t ms = out.count();
-  if (!read(j, key, ms) || ms < 0) return false;
-  out = std::chrono::milliseconds(ms);
-  return true;
-}
 
 std::optional<GroupEntry> group_from_json(const json& j) {
   if (!j.is_object()) return std::nullopt;
@@ -67,6 +51,15 @@ std::optional<GroupEntry> group_from_json(const json& j) {
 }
 
 }  // namespace
+
+std::shared_ptr<const Event> event_from_json(const json& j) {
+  ParseContext ctx;
+  ctx.max_event_bytes = std::numeric_limits<std::size_t>::max();
+  ctx.max_clock_skew_ms = 0;  // the times were settled when the event was received
+  auto e = parse_event(j, ctx);
+  if (!e) return nullptr;
+  return std::make_shared<const Event>(std::move(e).value());
+}
 
 json notification_to_json(const Notification& n) {
   json groups = json::array();
@@ -110,67 +103,6 @@ std::optional<Notification> notification_from_json(const json& j) {
   }
   if (n.groups.empty() && n.other_groups == 0) return std::nullopt;
   return n;
-}
-
-json group_state_to_json(const GroupState& g) {
-  json j = {{"route", g.route},
-            {"receiver", g.receiver},
-            {"fingerprint", g.fingerprint},
-            {"window_ms", g.dedup.window.count()},
-            {"min_count", g.dedup.min_count},
-            {"resolved", g.dedup.resolved},
-            {"opened_ms", g.opened_ms},
-            {"window_end_ms", g.window_end_ms},
-            {"pending", g.pending},
-            {"pending_first_ms", g.pending_first_ms},
-            {"pending_last_ms", g.pending_last_ms},
-            {"total", g.total},
-            {"last_seen_ms", g.last_seen_ms},
-            {"notified", g.notified},
-            {"overflow", g.overflow},
-            {"seen_before", g.seen_before},
-            {"seen_before_since_ms", g.seen_before_since_ms}};
-  j["event"] = g.latest ? to_json(*g.latest, true) : json(nullptr);
-  return j;
-}
-
-std::optional<GroupState> group_state_from_json(const json& j) {
-  if (!j.is_object()) return std::nullopt;
-  GroupState g;
-  if (!read(j, "route", g.route) || !read(j, "receiver", g.receiver) || !read(j, "fingerprint", g.fingerprint) ||
-      !read_ms(j, "window_ms", g.dedup.window) || !read(j, "min_count", g.dedup.min_count) ||
-      !read(j, "resolved", g.dedup.resolved) || !read(j, "opened_ms", g.opened_ms) ||
-      !read(j, "window_end_ms", g.window_end_ms) || !read(j, "pending", g.pending) ||
-      !read(j, "pending_first_ms", g.pending_first_ms) || !read(j, "pending_last_ms", g.pending_last_ms) ||
-      !read(j, "total", g.total) || !read(j, "last_seen_ms", g.last_seen_ms) || !read(j, "notified", g.notified) ||
-      !read(j, "overflow", g.overflow) || !read(j, "seen_before", g.seen_before) ||
-      !read(j, "seen_before_since_ms", g.seen_before_since_ms)) {
-    return std::nullopt;
-  }
-  if (g.route.empty() || g.receiver.empty() || g.fingerprint.empty() || g.dedup.window.count() <= 0) {
-    return std::nullopt;
-  }
-  if (const auto event = j.find("event"); event != j.end() && !event->is_null()) {
-    g.latest = event_from_json(*event);
-    if (!g.latest) return std::nullopt;
-  }
-  return g;
-}
-
-json closed_group_to_json(const ClosedGroup& c) {
-  return {{"route", c.route},       {"receiver", c.receiver},   {"fingerprint", c.fingerprint},
-          {"total", c.total},       {"since_ms", c.since_ms},   {"closed_ms", c.closed_ms}};
-}
-
-std::optional<ClosedGroup> closed_group_from_json(const json& j) {
-  if (!j.is_object()) return std::nullopt;
-  ClosedGroup c;
-  if (!read(j, "route", c.route) || !read(j, "receiver", c.receiver) || !read(j, "fingerprint", c.fingerprint) ||
-      !read(j, "total", c.total) || !read(j, "since_ms", c.since_ms) || !read(j, "closed_ms", c.closed_ms)) {
-    return std::nullopt;
-  }
-  if (c.route.empty() || c.receiver.empty() || c.fingerprint.empty()) return std::nullopt;
-  return c;
 }
 
 }  // namespace erralert::core

@@ -32,6 +32,11 @@ Stmt& Stmt::bind_null(int i) {
   return *this;
 }
 
+Stmt& Stmt::bind_blob(int i, std::string_view bytes) {
+  check(db_, sqlite3_bind_blob64(s_, i, bytes.data(), bytes.size(), SQLITE_TRANSIENT), "bind");
+  return *this;
+}
+
 bool Stmt::step() {
   const int rc = sqlite3_step(s_);
   check(db_, rc, "step");
@@ -51,6 +56,11 @@ void Stmt::reset() {
 
 std::string Stmt::text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+}
+
+std::string Stmt::blob(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
   return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
 }
 

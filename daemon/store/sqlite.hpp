@@ -31,6 +31,7 @@ class Stmt {
   Stmt& bind(int i, std::string_view text);
   Stmt& bind(int i, std::int64_t v);
   Stmt& bind_null(int i);
+  Stmt& bind_blob(int i, std::string_view bytes);
   /// Steps once: true while a row is there.
   bool step();
   /// Steps to the end and resets, for statements without rows.
@@ -38,6 +39,7 @@ class Stmt {
   void reset();
   std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
   std::string text(int col) const;
+  std::string blob(int col) const;
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
  private:

@@ -20,9 +20,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "erralert/core/notification_json.hpp"
 #include "erralert/store/silence_file.hpp"
 #include "erralert/store/spool.hpp"
+#include "group_rows.hpp"
 #include "sqlite.hpp"
 
 namespace erralert::store {
@@ -35,20 +35,18 @@ namespace {
 
 constexpr std::int64_t kApplicationId = 0x45524c54;  // "ERLT": this file is erralert's store
 constexpr std::uint64_t kWalCheckpointBytes = 4u << 20;
+constexpr std::uint64_t kFoldBytes = 8u << 20;  // a group log this large is folded at the next commit
 constexpr double kCommitBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
 /// Schema migrations: kMigrations[v] brings a store at user_version v to v + 1. The first
 /// release kept its state in files (storage.dir/spool/, silences.json); those are imported
 /// once after the tables exist (import_legacy).
-constexpr std::string_view kMigrations[] = {
+const std::string kMigrations[] = {
     // 0 -> 1
-    R"sql(
+    std::string(kGroupTables) + R"sql(
       CREATE TABLE spool(id INTEGER PRIMARY KEY, receiver TEXT NOT NULL, kind TEXT NOT NULL,
                          count INTEGER NOT NULL, entry TEXT NOT NULL);
       CREATE INDEX spool_by_receiver ON spool(receiver, id);
-      CREATE TABLE groups(route TEXT NOT NULL, receiver TEXT NOT NULL, fingerprint TEXT NOT NULL,
-                          closed INTEGER NOT NULL, state TEXT NOT NULL, event TEXT,
-                          PRIMARY KEY(route, receiver, fingerprint)) WITHOUT ROWID;
       CREATE TABLE dead_letters(id INTEGER PRIMARY KEY AUTOINCREMENT, receiver TEXT NOT NULL,
                                 reason TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL,
                                 entry TEXT NOT NULL, record TEXT NOT NULL);
@@ -62,14 +60,6 @@ std::string db_path(const std::string& dir) { return (fs::path(dir) / "erralert.
 std::uint64_t file_size(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
-}
-
-std::string group_key(std::string_view route, std::string_view receiver, std::string_view fp) {
-  std::string k;
-  k.append(route).push_back('\x1f');
-  k.append(receiver).push_back('\x1f');
-  k.append(fp);
-  return k;
 }
 
 void set_pragmas(Sqlite& db) {
@@ -184,7 +174,7 @@ struct DeadRow {
 
 struct StateStore::Batch {
   std::unordered_map<std::uint64_t, std::optional<StoredItem>> spool;  ///< nullopt: delete the row
-  std::unordered_map<std::string, core::GroupChange> groups;
+  std::vector<core::GroupChange> groups;  ///< in the order given: a later change of a group wins
   std::optional<nlohmann::json> silences;
   std::vector<DeadRow> dead;
   std::uint64_t ticket = 0;
@@ -194,7 +184,8 @@ struct StateStore::Batch {
   /// Takes `newer` over this one: its rows win.
   void merge(Batch&& newer) {
     for (auto& [id, row] : newer.spool) spool.insert_or_assign(id, std::move(row));
-    for (auto& [key, change] : newer.groups) groups.insert_or_assign(key, std::move(change));
+    groups.insert(groups.end(), std::make_move_iterator(newer.groups.begin()),
+                  std::make_move_iterator(newer.groups.end()));
     if (newer.silences) silences = std::move(newer.silences);
     for (auto& d : newer.dead) dead.push_back(std::move(d));
     ticket = std::max(ticket, newer.ticket);
@@ -207,6 +198,8 @@ struct StateStore::Result {
   bool ok = false;
   std::string error;
   double seconds = 0;
+  std::size_t group_changes = 0;  ///< what it logged
+  bool folded = false;            ///< and whether it folded the group log
   DiskState disk;
   std::vector<std::string> warnings;
 };
@@ -223,13 +216,15 @@ StateStore::DiskState read_disk_state(Sqlite& db, const std::string& path) {
     d.spool_rows = static_cast<std::size_t>(spool.int64(0));
     d.spool_events = static_cast<std::uint64_t>(spool.int64(1));
   }
-  d.open_groups = static_cast<std::size_t>(db.scalar("SELECT count(*) FROM groups WHERE closed = 0"));
   d.dead_letters = static_cast<std::size_t>(db.scalar("SELECT count(*) FROM dead_letters"));
   return d;
 }
 
-/// Writes one batch in the transaction the caller opened.
-void write_batch(Sqlite& db, const StateStore::Batch& b) {
+/// Writes one batch in the transaction the caller opened: its group changes as one log row,
+/// and with `fold` the whole log into the groups tables (damaged log rows counted in `damaged`).
+/// The bytes it added to the log.
+std::size_t write_batch(Sqlite& db, const StateStore::Batch& b, bool fold, std::size_t& damaged) {
+  std::size_t logged = 0;
   Stmt put = db.prepare("INSERT OR REPLACE INTO spool(id, receiver, kind, count, entry) VALUES(?1, ?2, ?3, ?4, ?5)");
   Stmt del = db.prepare("DELETE FROM spool WHERE id = ?1");
   for (const auto& [id, row] : b.spool) {
@@ -244,41 +239,12 @@ void write_batch(Sqlite& db, const StateStore::Batch& b) {
         .bind(5, encode_spool_item(row->item))
         .run();
   }
-  // An open group's event is written when the aggregator gives one (the group opened or sent a
-  // notification); otherwise the stored one stands and only the counts change.
-  Stmt group = db.prepare(
-      "INSERT INTO groups(route, receiver, fingerprint, closed, state, event) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
-      "ON CONFLICT(route, receiver, fingerprint) DO UPDATE SET closed = excluded.closed, state = excluded.state, "
-      "event = CASE WHEN excluded.closed = 1 THEN NULL ELSE coalesce(excluded.event, groups.event) END");
-  Stmt forget = db.prepare("DELETE FROM groups WHERE route = ?1 AND receiver = ?2 AND fingerprint = ?3");
-  for (const auto& [key, c] : b.groups) {
-    if (!c.open && !c.closed) {
-      forget.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).run();
-      continue;
-    }
-    nlohmann::json state;
-    std::string event;
-    if (c.open) {
-      core::GroupState counts = *c.open;
-      counts.latest = nullptr;
-      state = core::group_state_to_json(counts);
-      state.erase("event");
-      if (c.open->latest) event = core::to_json(*c.open->latest, true).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    } else {
-      state = core::closed_group_to_json(*c.closed);
-    }
-    group.bind(1, c.route)
-        .bind(2, c.receiver)
-        .bind(3, c.fingerprint)
-        .bind(4, c.open ? 0 : 1)
-        .bind(5, state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    if (event.empty()) {
-      group.bind_null(6);
-    } else {
-      group.bind(6, event);
-    }
-    group.run();
+  if (!b.groups.empty()) {
+    const std::string changes = encode_group_changes(b.groups);
+    db.prepare("INSERT INTO group_log(changes) VALUES(?1)").bind_blob(1, changes).run();
+    logged = changes.size();
   }
+  if (fold) fold_group_log(db, damaged);
   if (b.silences) {
     db.prepare("INSERT OR REPLACE INTO kv(key, value) VALUES('silences', ?1)")
         .bind(1, b.silences->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
@@ -296,30 +262,32 @@ void write_batch(Sqlite& db, const StateStore::Batch& b) {
         .bind(6, d.record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
         .run();
   }
+  return logged;
 }
 
 /// Reads everything a start restores; rows that do not read back go to `problems` (spool rows
 /// to the dead letters, so nothing vanishes).
 StoreContents read_contents(Sqlite& db) {
   StoreContents c;
-  {
-    Stmt s = db.prepare("SELECT closed, state, event FROM groups");
-    while (s.step()) {
-      auto j = nlohmann::json::parse(s.text(1), nullptr, false);
-      if (j.is_object() && s.int64(0) == 0 && !s.is_null(2)) j["event"] = nlohmann::json::parse(s.text(2), nullptr, false);
-      if (s.int64(0) == 0) {
-        if (auto g = core::group_state_from_json(j)) {
-          c.groups.open.push_back(std::move(*g));
-          continue;
-        }
-      } else if (auto m = core::closed_group_from_json(j)) {
-        c.groups.closed.push_back(std::move(*m));
-        continue;
-      }
-      c.problems.push_back("a stored group does not read back; its count since the last notification is lost");
-    }
-    std::sort(c.groups.closed.begin(), c.groups.closed.end(),
-              [](const core::ClosedGroup& a, const core::ClosedGroup& b) { return a.closed_ms < b.closed_ms; });
+  std::size_t damaged = 0;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    fold_group_log(db, damaged);
+    db.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  if (damaged > 0) {
+    c.problems.push_back(std::to_string(damaged) +
+                         " logged group change(s) do not read back; those groups' counts of the last seconds "
+                         "before the stop are lost");
+  }
+  std::size_t unreadable_groups = 0;
+  c.groups = read_groups(db, unreadable_groups);
+  if (unreadable_groups > 0) {
+    c.problems.push_back(std::to_string(unreadable_groups) +
+                         " stored group(s) do not read back; their counts since the last notification are lost");
   }
   {
     Stmt s = db.prepare("SELECT value FROM kv WHERE key = 'silences'");
@@ -500,9 +468,11 @@ void StateStore::dead_letter(std::string_view receiver, const core::Outbox::Item
 }
 
 void StateStore::record_groups(std::vector<core::GroupChange> changes) {
-  for (auto& c : changes) {
-    std::string key = group_key(c.route, c.receiver, c.fingerprint);
-    recorded_->groups.insert_or_assign(std::move(key), std::move(c));
+  if (recorded_->groups.empty()) {
+    recorded_->groups = std::move(changes);
+  } else {
+    recorded_->groups.insert(recorded_->groups.end(), std::make_move_iterator(changes.begin()),
+                             std::make_move_iterator(changes.end()));
   }
 }
 
@@ -544,10 +514,12 @@ void StateStore::writer_loop() {
     r->seq = seq;
     r->ticket = job->ticket;
     const auto t0 = Clock::now();
+    const bool fold = log_rows_ + 1 >= options_.fold_every || log_bytes_ >= kFoldBytes;
+    std::size_t damaged = 0, logged = 0;
     try {
       db_->exec("BEGIN IMMEDIATE");
       try {
-        write_batch(*db_, *job);
+        logged = write_batch(*db_, *job, fold, damaged);
         db_->exec("COMMIT");
       } catch (...) {
         sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -558,6 +530,20 @@ void StateStore::writer_loop() {
       r->error = e.what();
     }
     r->seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r->group_changes = job->groups.size();
+    r->folded = r->ok && fold;
+    if (r->ok && fold) {
+      log_rows_ = 0;
+      log_bytes_ = 0;
+      if (damaged > 0) {
+        r->warnings.push_back(std::to_string(damaged) +
+                              " logged group change(s) do not read back; those groups' counts since the last "
+                              "fold are lost");
+      }
+    } else if (r->ok && logged > 0) {
+      ++log_rows_;
+      log_bytes_ += logged;
+    }
     if (r->ok) {
       for (const auto& d : job->dead) {
         std::string why;
@@ -593,6 +579,8 @@ void StateStore::apply(const Result& r) {
   if (r.seq <= applied_seq_) return;  // commit_now() applied it already
   applied_seq_ = r.seq;
   if (commit_seconds_) commit_seconds_->observe(r.seconds);
+  spdlog::debug("state store: commit {} in {:.1f} ms: {} group change(s){}", r.seq, r.seconds * 1000, r.group_changes,
+                r.folded ? ", the group log folded" : "");
   for (const auto& w : r.warnings) spdlog::error("state store: {}", w);
   if (r.ok) {
     if (!error_.empty()) spdlog::info("state store: committing again; new events are accepted");
@@ -706,6 +694,7 @@ nlohmann::json store_stats(const std::string& storage_dir) {
   const std::string path = db_path(storage_dir);
   try {
     const StateStore::DiskState d = read_disk_state(*db, path);
+    const GroupCounts groups = count_groups(*db);
     nlohmann::json receivers = nlohmann::json::object();
     Stmt s = db->prepare("SELECT receiver, count(*), coalesce(sum(count), 0) FROM spool GROUP BY receiver ORDER BY receiver");
     while (s.step()) receivers[s.text(0)] = {{"notifications", s.int64(1)}, {"events", s.int64(2)}};
@@ -716,8 +705,8 @@ nlohmann::json store_stats(const std::string& storage_dir) {
             {"spool_notifications", d.spool_rows},
             {"spool_events", d.spool_events},
             {"spool_by_receiver", receivers},
-            {"open_groups", d.open_groups},
-            {"remembered_groups", db->scalar("SELECT count(*) FROM groups WHERE closed = 1")},
+            {"open_groups", groups.open},
+            {"remembered_groups", groups.remembered},
             {"dead_letters", d.dead_letters}};
   } catch (const SqliteError& e) {
     throw StoreError(e.what());

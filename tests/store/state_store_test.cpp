@@ -59,9 +59,27 @@ void raw_sql(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
+/// Rows of `table` in the store file.
+std::int64_t rows(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  std::int64_t n = -1;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      n = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
 class StateStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<StateStore> open() { return StateStore::open({dir_.path().string()}, io_.get_executor(), nullptr); }
+  std::unique_ptr<StateStore> open(std::uint64_t fold_every = 25) {
+    return StateStore::open({.dir = dir_.path().string(), .fold_every = fold_every}, io_.get_executor(), nullptr);
+  }
   std::string db() const { return dir_.file("erralert.db"); }
 
   boost::asio::io_context io_;
@@ -86,7 +104,7 @@ TEST_F(StateStoreTest, WhatIsCommittedIsWhatTheNextOpenFinds) {
     ASSERT_TRUE(s->commit_now(&why)) << why;
     EXPECT_EQ(s->disk().spool_rows, 3u);
     EXPECT_EQ(s->disk().spool_events, 12u);
-    EXPECT_EQ(s->disk().open_groups, 1u);
+    EXPECT_EQ(rows(db(), "group_log"), 1) << "a commit logs what its groups changed";
     EXPECT_GT(s->disk().file_bytes, 0u);
     EXPECT_TRUE(s->last_commit_age_seconds().has_value());
   }
@@ -106,6 +124,8 @@ TEST_F(StateStoreTest, WhatIsCommittedIsWhatTheNextOpenFinds) {
   EXPECT_EQ(c.groups.closed[0].total, 9u);
   EXPECT_EQ(c.silences, nlohmann::json::array({{{"id", "0123456789abcdef"}}}));
   EXPECT_GT(s->next_id(), c.spool[2].item.store_id) << "new rows never take a stored row's id";
+  EXPECT_EQ(rows(db(), "group_log"), 0) << "an open folds the log into the groups table";
+  EXPECT_EQ(rows(db(), "groups"), 2);
 }
 
 TEST_F(StateStoreTest, RowsCoalesceWithinABatchAndRemovalsAndForgottenGroupsReachTheDisk) {
@@ -130,6 +150,130 @@ TEST_F(StateStoreTest, RowsCoalesceWithinABatchAndRemovalsAndForgottenGroupsReac
   const auto c = s->take_contents();
   EXPECT_TRUE(c.spool.empty());
   EXPECT_TRUE(c.groups.open.empty());
+}
+
+TEST_F(StateStoreTest, EveryFieldOfAGroupReadsBackAndItsEventOutlivesChangesOfCountsOnly) {
+  core::GroupState g = group("fp-a", 7);
+  g.dedup = {std::chrono::seconds(90), 3, true};
+  g.pending_first_ms = 1100;
+  g.pending_last_ms = 1900;
+  g.last_seen_ms = 1950;
+  g.overflow = true;
+  g.seen_before = 41;
+  g.seen_before_since_ms = 500;
+  {
+    auto s = open();
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", g, std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+    core::GroupState counts_only = g;
+    counts_only.pending = 8;
+    counts_only.total = 9;
+    counts_only.latest = nullptr;  // the aggregator gives no event when only the counts moved
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", counts_only, std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+  }
+  {
+    auto s = open();
+    const auto c = s->take_contents();
+    ASSERT_EQ(c.groups.open.size(), 1u);
+    const core::GroupState& back = c.groups.open[0];
+    EXPECT_EQ(back.route, g.route);
+    EXPECT_EQ(back.receiver, g.receiver);
+    EXPECT_EQ(back.fingerprint, g.fingerprint);
+    EXPECT_EQ(back.dedup, g.dedup);
+    EXPECT_EQ(back.opened_ms, g.opened_ms);
+    EXPECT_EQ(back.window_end_ms, g.window_end_ms);
+    EXPECT_EQ(back.pending, 8u);
+    EXPECT_EQ(back.pending_first_ms, g.pending_first_ms);
+    EXPECT_EQ(back.pending_last_ms, g.pending_last_ms);
+    EXPECT_EQ(back.total, 9u);
+    EXPECT_EQ(back.last_seen_ms, g.last_seen_ms);
+    EXPECT_EQ(back.notified, g.notified);
+    EXPECT_EQ(back.overflow, g.overflow);
+    EXPECT_EQ(back.seen_before, g.seen_before);
+    EXPECT_EQ(back.seen_before_since_ms, g.seen_before_since_ms);
+    ASSERT_TRUE(back.latest) << "the event written when the group opened stands";
+    EXPECT_EQ(core::to_json(*back.latest, true), core::to_json(*g.latest, true));
+    // It closes and is remembered: its event goes with it.
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", std::nullopt, core::ClosedGroup{"payments-5xx", "hooks", "fp-a", 50, 500, 9000}}});
+    ASSERT_TRUE(s->commit_now());
+  }
+  auto s = open();
+  const auto c = s->take_contents();
+  EXPECT_EQ(rows(db(), "group_events"), 0) << "a closed group's event goes with it";
+  EXPECT_TRUE(c.groups.open.empty());
+  ASSERT_EQ(c.groups.closed.size(), 1u);
+  EXPECT_EQ(c.groups.closed[0].total, 50u);
+  EXPECT_EQ(c.groups.closed[0].since_ms, 500);
+  EXPECT_EQ(c.groups.closed[0].closed_ms, 9000);
+}
+
+TEST_F(StateStoreTest, AGroupRowThatDoesNotReadBackIsLeftOutAndSaidTheOthersAreRestored) {
+  {
+    auto s = open();
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", group("fp-a", 1), std::nullopt},
+                      {"payments-5xx", "hooks", "fp-b", group("fp-b", 2), std::nullopt},
+                      {"payments-5xx", "hooks", "fp-c", group("fp-c", 3), std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+  }
+  open();  // folds the log into the table
+  ASSERT_EQ(rows(db(), "groups"), 3);
+  raw_sql(db(), "UPDATE groups SET window_ms = 0 WHERE fingerprint = 'fp-a';"
+                "UPDATE group_events SET event = 'not json' WHERE fingerprint = 'fp-b'");
+  auto s = open();
+  const auto c = s->take_contents();
+  ASSERT_EQ(c.groups.open.size(), 1u);
+  EXPECT_EQ(c.groups.open[0].fingerprint, "fp-c");
+  ASSERT_EQ(c.problems.size(), 1u);
+  EXPECT_NE(c.problems[0].find("2 stored group(s) do not read back"), std::string::npos) << c.problems[0];
+}
+
+TEST_F(StateStoreTest, TheGroupLogIsFoldedEveryFewCommitsAndWhatFollowsAFoldIsLoggedOnTopOfIt) {
+  {
+    auto s = open(2);
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", group("fp-a", 1), std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+    EXPECT_EQ(rows(db(), "group_log"), 1);
+    s->record_groups({{"payments-5xx", "hooks", "fp-b", group("fp-b", 2), std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+    EXPECT_EQ(rows(db(), "group_log"), 0) << "the second commit folds";
+    EXPECT_EQ(rows(db(), "groups"), 2);
+    EXPECT_EQ(rows(db(), "group_events"), 2);
+    ASSERT_TRUE(s->commit_now());
+    EXPECT_EQ(rows(db(), "group_log"), 0) << "a commit without group changes logs nothing";
+    core::GroupState more = group("fp-a", 5);
+    more.latest = nullptr;
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", more, std::nullopt},
+                      {"payments-5xx", "hooks", "fp-b", std::nullopt, std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+    EXPECT_EQ(rows(db(), "group_log"), 1);
+  }
+  auto s = open();
+  const auto c = s->take_contents();
+  ASSERT_EQ(c.groups.open.size(), 1u);
+  EXPECT_EQ(c.groups.open[0].fingerprint, "fp-a");
+  EXPECT_EQ(c.groups.open[0].pending, 5u) << "the logged counts win over the folded ones";
+  EXPECT_TRUE(c.groups.open[0].latest) << "and the folded event stands";
+  EXPECT_EQ(rows(db(), "group_events"), 1);
+  EXPECT_TRUE(c.problems.empty());
+}
+
+TEST_F(StateStoreTest, ALogRowThatDoesNotReadBackIsSaidAndTheRestIsRestored) {
+  {
+    auto s = open();
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", group("fp-a", 1), std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+    s->record_groups({{"payments-5xx", "hooks", "fp-b", group("fp-b", 2), std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+  }
+  raw_sql(db(), "UPDATE group_log SET changes = x'01ff' WHERE seq = (SELECT max(seq) FROM group_log)");
+  auto s = open();
+  const auto c = s->take_contents();
+  ASSERT_EQ(c.groups.open.size(), 1u);
+  EXPECT_EQ(c.groups.open[0].fingerprint, "fp-a");
+  ASSERT_EQ(c.problems.size(), 1u);
+  EXPECT_NE(c.problems[0].find("1 logged group change(s) do not read back"), std::string::npos) << c.problems[0];
+  EXPECT_EQ(rows(db(), "group_log"), 0);
 }
 
 TEST_F(StateStoreTest, CommittedResolvesOnceItsTicketIsCommitted) {

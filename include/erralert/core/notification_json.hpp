@@ -1,17 +1,18 @@
-// Notifications and groups as JSON and back: what the state store keeps. A notification is
+// Notifications and events as JSON and back: what the state store keeps. A notification is
 // kept unrendered, so it is rendered when it is sent (a renderer fix reaches what waits) and a
-// digest can fold what was stored; a group is kept so a restart resumes its windows.
+// digest can fold what was stored; an open group's latest event is kept so a restart shows it.
 //
 //   std::string text = notification_to_json(n).dump();
 //   std::optional<Notification> back = notification_from_json(nlohmann::json::parse(text));
-//   std::optional<GroupState> g = group_state_from_json(group_state_to_json(state));
+//   std::shared_ptr<const Event> e = event_from_json(to_json(event, true));
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 
-#include "erralert/core/aggregator.hpp"
+#include "erralert/core/event.hpp"
 #include "erralert/core/notification.hpp"
 
 namespace erralert::core {
@@ -23,12 +24,8 @@ nlohmann::json notification_to_json(const Notification& n);
 /// does not parse). Never throws: spool files outlive releases and disks fail.
 std::optional<Notification> notification_from_json(const nlohmann::json& j);
 
-/// An open group, its latest event included; and back (nullopt when `j` is not one).
-nlohmann::json group_state_to_json(const GroupState& g);
-std::optional<GroupState> group_state_from_json(const nlohmann::json& j);
-
-/// A remembered closed group; and back.
-nlohmann::json closed_group_to_json(const ClosedGroup& c);
-std::optional<ClosedGroup> closed_group_from_json(const nlohmann::json& j);
+/// The event `j` holds (as to_json(e, true) wrote it), its times as they were; null when it is
+/// not one. Never throws.
+std::shared_ptr<const Event> event_from_json(const nlohmann::json& j);
 
 }  // namespace erralert::core

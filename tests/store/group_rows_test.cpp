@@ -1,0 +1,101 @@
+// The group log's encoding: every kind of change reads back as it was written, and bytes that
+// are not one (truncated, a foreign version, a bad tag, a varint too long, an event that does not
+// parse) are refused whole rather than read in part.
+#include "store/group_rows.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/grouping_support.hpp"
+#include "erralert/core/notification_json.hpp"
+
+namespace erralert::store {
+namespace {
+
+core::GroupChange open_change(const std::string& fp, bool with_event) {
+  core::GroupState g;
+  g.route = "payments-5xx";
+  g.receiver = "hooks";
+  g.fingerprint = fp;
+  g.dedup = {std::chrono::seconds(90), 3, true};
+  g.opened_ms = 1'764'000'000'000;
+  g.window_end_ms = g.opened_ms + 90'000;
+  g.pending = 300;
+  g.pending_first_ms = g.opened_ms + 1;
+  g.pending_last_ms = g.opened_ms + 2;
+  g.total = 1ull << 40;
+  g.last_seen_ms = g.opened_ms + 3;
+  g.notified = true;
+  g.overflow = true;
+  g.seen_before = 12;
+  g.seen_before_since_ms = -5;  // times before 1970 are not expected, but are not refused
+  if (with_event) g.latest = testing::event_at(1000, "502");
+  return {g.route, g.receiver, g.fingerprint, g, std::nullopt};
+}
+
+TEST(GroupLog, EveryKindOfChangeReadsBackAsItWasWritten) {
+  const std::vector<core::GroupChange> changes = {
+      open_change("fp-a", true),
+      open_change("fp-b", false),
+      {"payments-5xx", "hooks", "fp-c", std::nullopt, core::ClosedGroup{"payments-5xx", "hooks", "fp-c", 77, 100, 200}},
+      {"payments-5xx", "hooks", "fp-d", std::nullopt, std::nullopt},
+  };
+  const auto back = decode_group_changes(encode_group_changes(changes));
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->size(), 4u);
+  const core::GroupState& a = *(*back)[0].open;
+  const core::GroupState& want = *changes[0].open;
+  EXPECT_EQ((*back)[0].fingerprint, "fp-a");
+  EXPECT_EQ(a.route, want.route);
+  EXPECT_EQ(a.dedup, want.dedup);
+  EXPECT_EQ(a.opened_ms, want.opened_ms);
+  EXPECT_EQ(a.window_end_ms, want.window_end_ms);
+  EXPECT_EQ(a.pending, want.pending);
+  EXPECT_EQ(a.pending_first_ms, want.pending_first_ms);
+  EXPECT_EQ(a.pending_last_ms, want.pending_last_ms);
+  EXPECT_EQ(a.total, want.total);
+  EXPECT_EQ(a.last_seen_ms, want.last_seen_ms);
+  EXPECT_EQ(a.notified, want.notified);
+  EXPECT_EQ(a.overflow, want.overflow);
+  EXPECT_EQ(a.seen_before, want.seen_before);
+  EXPECT_EQ(a.seen_before_since_ms, want.seen_before_since_ms);
+  ASSERT_TRUE(a.latest);
+  EXPECT_EQ(core::to_json(*a.latest, true), core::to_json(*want.latest, true));
+  EXPECT_FALSE((*back)[1].open->latest) << "a change of counts only carries no event";
+  ASSERT_TRUE((*back)[2].closed.has_value());
+  EXPECT_FALSE((*back)[2].open.has_value());
+  EXPECT_EQ((*back)[2].closed->total, 77u);
+  EXPECT_EQ((*back)[2].closed->since_ms, 100);
+  EXPECT_EQ((*back)[2].closed->closed_ms, 200);
+  EXPECT_FALSE((*back)[3].open || (*back)[3].closed) << "forgotten";
+  EXPECT_EQ((*back)[3].route, "payments-5xx");
+}
+
+TEST(GroupLog, BytesThatAreNotALogRowAreRefusedWhole) {
+  const std::string good = encode_group_changes({open_change("fp-a", true), open_change("fp-b", false)});
+  ASSERT_TRUE(decode_group_changes(good));
+  EXPECT_TRUE(decode_group_changes(std::string(1, '\x01'))) << "no changes is a row";
+  EXPECT_FALSE(decode_group_changes(""));
+  EXPECT_FALSE(decode_group_changes("\x02" + good.substr(1))) << "another version";
+  for (std::size_t cut = 2; cut < good.size(); cut += 7) {
+    EXPECT_FALSE(decode_group_changes(good.substr(0, cut))) << "truncated at " << cut;
+  }
+  std::string bad_tag = good;
+  bad_tag[1] = '\x09';
+  EXPECT_FALSE(decode_group_changes(bad_tag));
+  EXPECT_FALSE(decode_group_changes(std::string("\x01\x01") + std::string(11, '\xff')))
+      << "a varint longer than 64 bits";
+  core::GroupChange no_window = open_change("fp-a", false);
+  no_window.open->dedup.window = std::chrono::milliseconds(0);
+  EXPECT_FALSE(decode_group_changes(encode_group_changes({no_window}))) << "a group with no window";
+  core::GroupChange no_name = open_change("", false);
+  EXPECT_FALSE(decode_group_changes(encode_group_changes({no_name})));
+  // An event that does not parse: the JSON of the event is replaced by text of the same length.
+  std::string broken = encode_group_changes({open_change("fp-a", true)});
+  const auto brace = broken.find('{');
+  ASSERT_NE(brace, std::string::npos);
+  broken[brace] = 'x';
+  EXPECT_FALSE(decode_group_changes(broken));
+}
+
+}  // namespace
+}  // namespace erralert::store
