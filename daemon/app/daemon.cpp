@@ -425,6 +425,7 @@ nlohmann::json Daemon::status() {
                             {"backlog_events", rcv.backlog_events()},
                             {"last_error", rcv.last_error()}};
     if (rcv.state() != deliver::ReceiverState::ready) entry["state_reason"] = rcv.state_reason();
+    if (const auto wait = rcv.next_attempt_in()) entry["next_attempt_in_ms"] = wait->count();
     receivers.push_back(std::move(entry));
   }
   const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(

@@ -88,9 +88,23 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   bool failing = false;     // in a run of failures (logged once at its start)
 
   /// Takes what an earlier run (or this receiver's predecessor before a reload) left waiting.
+  /// A stored retry time further off than retry.max (the clock was set back since, or the store
+  /// came from another host) is brought in to retry.max from now.
   void restore(std::vector<Item> backlog) {
-    for (auto& item : backlog) outbox.restore(std::move(item));
+    const std::int64_t latest = clock.now_ms() + schedule.policy().max.count();
+    std::size_t clamped = 0;
+    for (auto& item : backlog) {
+      if (item.attempt.next_attempt_ms > latest) {
+        item.attempt.next_attempt_ms = latest;
+        ++clamped;
+      }
+      outbox.restore(std::move(item));
+    }
     if (!outbox.empty()) spdlog::info("receiver {}: {} notifications waiting from before", name, outbox.size());
+    if (clamped > 0) {
+      spdlog::warn("receiver {}: {} waiting notification(s) were due further off than retry.max; retried within {} ms",
+                   name, clamped, schedule.policy().max.count());
+    }
   }
 
   /// Records `item` in the store, under its row when it has one, else under a new row.
@@ -258,6 +272,13 @@ ReceiverState HttpReceiver::state() const {
 std::string HttpReceiver::state_reason() const { return state_->disabled; }
 
 std::string HttpReceiver::last_error() const { return state_->last_error; }
+
+std::optional<std::chrono::milliseconds> HttpReceiver::next_attempt_in() const {
+  const State& s = *state_;
+  if (s.outbox.empty() || s.sending || !s.disabled.empty()) return std::nullopt;
+  const std::int64_t now = s.clock.now_ms();
+  return milliseconds(std::max<std::int64_t>(s.schedule.due(s.outbox.front().attempt, now) - now, 0));
+}
 
 std::vector<core::Outbox::Item> HttpReceiver::take_backlog() {
   auto s = state_;

@@ -259,6 +259,8 @@ TEST_F(HttpReceiverTest, A503IsRetriedAndDeliveredOnce) {
   EXPECT_NE(r.last_error().find("503"), std::string::npos) << r.last_error();
   ASSERT_EQ(spool_files().size(), 1u);
   EXPECT_EQ(spool_files()[0]["attempts"], 1) << "a restart resumes the backoff";
+  ASSERT_TRUE(r.next_attempt_in().has_value()) << "what the queue waits for is in the status";
+  EXPECT_LE(*r.next_attempt_in(), 4ms);
 
   clock_.advance(10ms);  // past the backoff (the receiver's timer runs on real time, ms long)
   ASSERT_TRUE(run_until([&] { return idle(); }));
@@ -378,6 +380,27 @@ std::shared_ptr<Drained> spawn_drain(asio::io_context& io, Receiver& r, std::chr
 }
 
 // --- 8. a reload hands what waits to the successor; a full store folds what waits -------------
+
+TEST_F(HttpReceiverTest, AStoredRetryTimeFurtherOffThanRetryMaxIsBroughtInAtRestore) {
+  // Written before the clock was set back ten days (or by another host): due in ten days.
+  core::Outbox::Item far;
+  far.notification = first("fp-far", 4);
+  far.attempt = {kT0 - 1000, 3, kT0 + 10 * 24 * 3'600'000};
+  far.store_id = spool_.next_id();
+  spool_.put("hooks", far);
+  core::Outbox::Item behind;
+  behind.notification = first("fp-behind", 2);
+  behind.attempt = {kT0 - 1000, 0, 0};
+  behind.store_id = spool_.next_id();
+  spool_.put("hooks", behind);
+  auto& r = start("webhook", ", retry: {initial: 5ms, max: 20ms}", {far, behind});
+  ASSERT_TRUE(r.next_attempt_in().has_value());
+  EXPECT_LE(*r.next_attempt_in(), 20ms) << "retry.max from now, not ten days";
+  clock_.advance(25ms);
+  ASSERT_TRUE(run_until([&] { return idle(); })) << "the head and the one behind it are delivered";
+  EXPECT_EQ(fake_.posts().size(), 2u);
+  EXPECT_FALSE(r.next_attempt_in().has_value()) << "nothing waits";
+}
 
 TEST_F(HttpReceiverTest, TakeBacklogHandsOverWhatWaitsTheOneInFlightIncluded) {
   auto& r = start();

@@ -68,6 +68,7 @@ class Outbox {
   /// Events the waiting notifications account for.
   std::uint64_t events() const;
   Item& front() { return items_.front(); }
+  const Item& front() const { return items_.front(); }
   const std::list<Item>& items() const { return items_; }
   /// The head is being sent (true): nothing merges into it or folds it until pop_front() or
   /// set_in_flight(false), after which it waits again (a retry) and takes merges again.

@@ -32,6 +32,7 @@ class HttpReceiver final : public Receiver {
   ReceiverState state() const override;
   std::string state_reason() const override;
   std::string last_error() const override;
+  std::optional<std::chrono::milliseconds> next_attempt_in() const override;
   std::vector<core::Outbox::Item> take_backlog() override;
   std::size_t compact() override;
   boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) override;

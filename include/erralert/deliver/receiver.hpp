@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ class Receiver {
   virtual std::string state_reason() const = 0;
   /// Last delivery error, URL-free; empty when none.
   virtual std::string last_error() const = 0;
+  /// How long the first waiting notification (and so every one behind it) waits before its
+  /// next attempt, for its pace or a retry; nullopt when nothing waits or it is being sent.
+  virtual std::optional<std::chrono::milliseconds> next_attempt_in() const { return std::nullopt; }
   /// Stops it and hands over what waits (in flight included), for its successor at a reload;
   /// empty for a receiver that keeps nothing waiting.
   virtual std::vector<core::Outbox::Item> take_backlog() = 0;
