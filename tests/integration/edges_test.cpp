@@ -138,12 +138,6 @@ std::size_t count_of(const std::string& text, std::string_view what) {
 // ---- 1: descriptors -------------------------------------------------------------------------
 
 TEST(Edges, OutOfDescriptorsTheDaemonStillAnswersAndIdles) {
-#if defined(__SANITIZE_ADDRESS__)
-  // Not yet understood: under ASan (build-asan) /healthz gets no answer at RLIMIT_NOFILE 64 with
-  // the state store's four descriptors open (erralert.db, -wal, -shm, the lock); the plain and
-  // TSan builds pass. Open in issue 15's notes; the plain stage runs it.
-  GTEST_SKIP() << "fails under AddressSanitizer at RLIMIT_NOFILE 64; not yet diagnosed (see docs/RELIABILITY.md)";
-#endif
   LaunchOptions launch;
   launch.open_files_limit = 64;
   DaemonProcess d(kConsole, launch);
