@@ -21,6 +21,16 @@ class FakeApi : public HttpApi {
     IngestReply r{core::parse_body(body, format, ctx), queue_full, unavailable, ticket};
     return r;
   }
+  SentryReply ingest_sentry(const ingest::SentryPost& post) override {
+    ++sentry_posts;
+    last_sentry_auth = std::string(post.auth);
+    last_sentry_encoding = std::string(post.content_encoding);
+    core::ParseContext ctx;
+    ctx.default_service = "unknown";
+    SentryReply r{ingest::read_sentry_post(post, sentry_projects, ctx), queue_full, unavailable, ticket};
+    if (r.read.event_id.empty()) r.read.event_id = "00000000000000000000000000000000";
+    return r;
+  }
   boost::asio::awaitable<bool> durable(std::uint64_t) override { co_return true; }
   std::string metrics_text() override { return "erralert_x 1\n"; }
   nlohmann::json status() override { return {{"receivers", nlohmann::json::array()}}; }
@@ -41,6 +51,9 @@ class FakeApi : public HttpApi {
 
   std::string last_body, last_hint;
   core::BodyFormat last_format = core::BodyFormat::json;
+  int sentry_posts = 0;
+  std::string last_sentry_auth, last_sentry_encoding;
+  std::vector<config::SentryProject> sentry_projects{{1, "k3y", "payment-api"}};
   bool queue_full = false;
   std::string unavailable;
   std::uint64_t ticket = 0;
