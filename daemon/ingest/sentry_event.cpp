@@ -510,6 +510,7 @@ Mapped map_event(const bj::value& ev) {
       exception["message"] = core::truncate_bytes(value, kMaxMessageBytes);
     }
     message = type_and_value(*last);
+    if (message.empty()) message = log_message;  // an exception that says nothing
     if (!log_message.empty() && log_message != message) detail.push_back(log_message);
     for (auto it = exceptions.rbegin() + 1; it != exceptions.rend(); ++it) {
       detail.push_back("caused by " + type_and_value(**it));

@@ -150,6 +150,9 @@ TEST(SentryMapping, MessageFromTheLastException) {
   EXPECT_EQ(mapped(value_only).message, "it broke");
   json bare_list = {{"exception", {{{"type", "E"}, {"value", "v"}}}}};  // the older form: a bare list
   EXPECT_EQ(mapped(bare_list).message, "E: v");
+  json empty_exception = {{"exception", {{"values", {json::object()}}}}, {"logentry", {{"formatted", "logged"}}}};
+  EXPECT_EQ(mapped(empty_exception).message, "logged") << "an exception that says nothing: the log message";
+  EXPECT_EQ(mapped(empty_exception).detail, "");
 }
 
 TEST(SentryMapping, MessageFromTheLogEntry) {
