@@ -61,32 +61,41 @@ void Intake::count_rejections(const core::BodyResult& r) {
 Intake::BodyAnswer Intake::submit_body(std::string_view body, core::BodyFormat format,
                                        std::string_view service_hint) {
   BodyAnswer a;
-  if (!unavailable_.empty()) {
-    a.unavailable = unavailable_;
-    ++counters_.rejected_storage;
-    return a;
-  }
-  if (!has_space()) {  // no room for even one event: answer at once, without parsing
-    a.queue_full = true;
-    ++counters_.rejected_queue_full;
-    return a;
-  }
+  if (refuse_at_once(a.unavailable, a.queue_full)) return a;
   a.result = core::parse_body(body, format, context(service_hint));
   count_rejections(a.result);
   if (a.result.events.empty()) return a;
-  if (queue_.size() + a.result.events.size() > capacity_) {
-    a.queue_full = true;
-    counters_.rejected_queue_full += a.result.events.size();
-    return a;
+  a.queue_full = !enqueue(a.result.events, a.ticket);
+  return a;
+}
+
+bool Intake::refuse_at_once(std::string& unavailable, bool& queue_full) {
+  if (!unavailable_.empty()) {
+    unavailable = unavailable_;
+    ++counters_.rejected_storage;
+    return true;
   }
-  for (auto& e : a.result.events) {
+  if (!has_space()) {  // no room for even one event: answer at once, without parsing
+    queue_full = true;
+    ++counters_.rejected_queue_full;
+    return true;
+  }
+  return false;
+}
+
+bool Intake::enqueue(std::vector<core::Event>& events, std::uint64_t& ticket) {
+  if (queue_.size() + events.size() > capacity_) {
+    counters_.rejected_queue_full += events.size();
+    return false;
+  }
+  for (auto& e : events) {
     counters_.default_service += e.service_defaulted;
     queue_.push_back(std::move(e));
   }
-  queued_ += a.result.events.size();
-  a.ticket = queued_;
+  queued_ += events.size();
+  ticket = queued_;
   ready_.notify();
-  return a;
+  return true;
 }
 
 std::string Intake::new_event_id() {
@@ -101,16 +110,7 @@ std::string Intake::new_event_id() {
 
 Intake::SentryAnswer Intake::submit_sentry(const ingest::SentryPost& post) {
   SentryAnswer a;
-  if (!unavailable_.empty()) {
-    a.unavailable = unavailable_;
-    ++counters_.rejected_storage;
-    return a;
-  }
-  if (!has_space()) {  // as submit_body(): answered before anything is decompressed or parsed
-    a.queue_full = true;
-    ++counters_.rejected_queue_full;
-    return a;
-  }
+  if (refuse_at_once(a.unavailable, a.queue_full)) return a;  // nothing decompressed or parsed
   core::ParseContext ctx = context({});
   a.read = ingest::read_sentry_post(post, sentry_projects_, std::move(ctx));
   ingest::SentryRead& r = a.read;
@@ -139,19 +139,7 @@ Intake::SentryAnswer Intake::submit_sentry(const ingest::SentryPost& post) {
     warn_refused("sentry", "event item " + std::to_string(rej.index), rej.errors.front().reason);
   }
   if (r.event_id.empty()) r.event_id = new_event_id();
-  if (r.events.empty()) return a;
-  if (queue_.size() + r.events.size() > capacity_) {
-    a.queue_full = true;
-    counters_.rejected_queue_full += r.events.size();
-    return a;
-  }
-  for (auto& e : r.events) {
-    counters_.default_service += e.service_defaulted;
-    queue_.push_back(std::move(e));
-  }
-  queued_ += r.events.size();
-  a.ticket = queued_;
-  ready_.notify();
+  if (!r.events.empty()) a.queue_full = !enqueue(r.events, a.ticket);
   return a;
 }
 

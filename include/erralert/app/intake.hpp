@@ -108,6 +108,12 @@ class Intake final : public net::TextSink {
   /// The parse context for one submission: the reused defaults plus time and transport hint.
   const core::ParseContext& context(std::string_view service_hint);
   void count_rejections(const core::BodyResult& r);
+  /// True, with `unavailable` or `queue_full` set and counted, when a body is refused before it
+  /// is read: the state store cannot commit, or the queue has no room for even one event.
+  bool refuse_at_once(std::string& unavailable, bool& queue_full);
+  /// Queues every one of `events`, or none when they do not all fit (counted as queue_full:
+  /// false); `ticket` gets the count the last one took.
+  bool enqueue(std::vector<core::Event>& events, std::uint64_t& ticket);
   void warn_refused(std::string_view transport, std::string_view field, std::string_view reason);
   /// A new Sentry event_id: 32 random hex digits.
   std::string new_event_id();
