@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev
   libcli11-dev libssl-dev libre2-dev libsqlite3-dev libgtest-dev libgmock-dev
+  zlib1g-dev libbrotli-dev  # Sentry SDKs' gzip, deflate and brotli bodies (daemon/ingest/)
   curl openssl socat  # socat: the README's datagram example
   systemd  # systemd-analyze, which checks the units in systemd/
   # The client handler tests (tests/clients/): DRF under Django, Spring's handler under javac 17
@@ -13,6 +14,7 @@ packages=(
   python3-django python3-djangorestframework
   openjdk-17-jdk-headless libjackson2-databind-java libjakarta-servlet-api-java
   nodejs
+  python3-sentry-sdk  # Debian's sentry-python 1.9.10 against /api/{project}/store/ (tests/clients/sentry/)
   prometheus  # promtool, which lints GET /metrics (tests/integration/metrics_test.cpp)
 )
 # npm comes with Node.js from NodeSource (Debian's npm package would conflict with it).

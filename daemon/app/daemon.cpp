@@ -41,6 +41,21 @@ void ensure_storage_dir(const std::string& dir) {
   }
 }
 
+/// Which Sentry projects the endpoints take, by id and service (never a key).
+std::string sentry_summary(const config::Config& cfg) {
+  std::string projects;
+  for (const auto& p : cfg.ingest.sentry_projects) {
+    projects += (projects.empty() ? "" : ", ") + std::to_string(p.id) + (p.service.empty() ? "" : " (" + p.service + ")");
+  }
+  return "Sentry SDKs may send to /api/{project}/envelope/ and /store/ for project(s) " + projects;
+}
+
+nlohmann::json sentry_status(const config::Config& cfg) {
+  auto projects = nlohmann::json::array();
+  for (const auto& p : cfg.ingest.sentry_projects) projects.push_back({{"id", p.id}, {"service", p.service}});
+  return projects;
+}
+
 }  // namespace
 
 std::string local_host_name() {
@@ -67,6 +82,11 @@ void Daemon::describe_metrics() {
   metrics_.describe("events_received_total", "counter", "Events received, by transport.");
   metrics_.describe("events_rejected_total", "counter", "Events refused, by reason.");
   metrics_.describe("events_default_service_total", "counter", "Events that named no service and took defaults.service.");
+  metrics_.describe("sentry_items_skipped_total", "counter",
+                    "Items of Sentry envelopes that are no error event (sessions, client reports, transactions, "
+                    "attachments, ...), by type: not alerted on.");
+  metrics_.describe("sentry_requests_refused_total", "counter",
+                    "Requests to the Sentry endpoints refused before any event was read, by reason.");
   metrics_.describe("events_silenced_total", "counter", "Events matched by a silence.");
   metrics_.describe("events_unrouted_total", "counter", "Events no route matched.");
   metrics_.describe("events_deduplicated_total", "counter",
@@ -278,6 +298,7 @@ void Daemon::start() {
   const std::string listening = fmt::format(
       "http {} unix {} dgram {}", http_ ? http_->address() : "off", unix_stream_ ? unix_stream_->path() : "off",
       unix_dgram_ ? unix_dgram_->path() : "off");
+  if (!cfg_.ingest.sentry_projects.empty()) spdlog::info("{}", sentry_summary(cfg_));
   // Tests and scripts read this line to learn the bound port when listen ends in ":0".
   spdlog::info("erralertd {} ready: {} receivers {}", ERRALERT_VERSION, listening, receivers_.size());
   notifier_.notify(fmt::format("READY=1\nSTATUS=serving: {}", listening));
@@ -406,6 +427,12 @@ net::IngestReply Daemon::ingest(std::string_view body, core::BodyFormat format,
   return {std::move(a.result), a.queue_full, std::move(a.unavailable), ticket};
 }
 
+net::SentryReply Daemon::ingest_sentry(const ingest::SentryPost& post) {
+  auto a = intake_.submit_sentry(post);
+  const std::uint64_t ticket = cfg_.server.http.durable_ack ? a.ticket : 0;
+  return {std::move(a.read), a.queue_full, std::move(a.unavailable), ticket};
+}
+
 asio::awaitable<bool> Daemon::durable(std::uint64_t ticket) {
   co_return co_await store_->committed(ticket, std::chrono::steady_clock::now() + cfg_.server.http.body_timeout);
 }
@@ -438,7 +465,8 @@ nlohmann::json Daemon::status() {
           {"groups_open", dispatcher_.open_groups()},
           {"events_pending_in_groups", dispatcher_.pending_events()},
           {"spool_notifications", store_->disk().spool_rows},
-          {"store", store_status()}};
+          {"store", store_status()},
+          {"sentry_projects", sentry_status(cfg_)}};
 }
 
 std::vector<std::string> Daemon::not_ready_reasons() {

@@ -9,7 +9,7 @@ namespace asio = boost::asio;
 
 Intake::Intake(const asio::any_io_executor& ex, const config::Config& cfg, core::Metrics& metrics,
                const core::Clock& clock, std::string host)
-    : capacity_(cfg.server.queue_capacity), counters_(metrics), clock_(clock), ready_(ex), space_(ex) {
+    : metrics_(metrics), capacity_(cfg.server.queue_capacity), counters_(metrics), clock_(clock), ready_(ex), space_(ex) {
   ctx_.host = std::move(host);
   reconfigure(cfg);
 }
@@ -26,6 +26,7 @@ Intake::Counters::Counters(core::Metrics& m)
     : received_http(received_counter(m, "http")),
       received_unix(received_counter(m, net::to_string(net::UnixTransport::stream))),
       received_unix_dgram(received_counter(m, net::to_string(net::UnixTransport::datagram))),
+      received_sentry(received_counter(m, "sentry")),
       rejected_malformed(m.counter("events_rejected_total", {{"reason", "malformed"}})),
       rejected_invalid(m.counter("events_rejected_total", {{"reason", "invalid"}})),
       rejected_too_large(m.counter("events_rejected_total", {{"reason", "too_large"}})),
@@ -42,6 +43,7 @@ void Intake::reconfigure(const config::Config& cfg) {
   ctx_.default_environment = cfg.defaults.environment;
   ctx_.max_event_bytes = cfg.limits.max_event_bytes;
   capacity_ = cfg.server.queue_capacity;
+  sentry_projects_ = cfg.ingest.sentry_projects;
 }
 
 const core::ParseContext& Intake::context(std::string_view service_hint) {
@@ -59,31 +61,85 @@ void Intake::count_rejections(const core::BodyResult& r) {
 Intake::BodyAnswer Intake::submit_body(std::string_view body, core::BodyFormat format,
                                        std::string_view service_hint) {
   BodyAnswer a;
-  if (!unavailable_.empty()) {
-    a.unavailable = unavailable_;
-    ++counters_.rejected_storage;
-    return a;
-  }
-  if (!has_space()) {  // no room for even one event: answer at once, without parsing
-    a.queue_full = true;
-    ++counters_.rejected_queue_full;
-    return a;
-  }
+  if (refuse_at_once(a.unavailable, a.queue_full)) return a;
   a.result = core::parse_body(body, format, context(service_hint));
   count_rejections(a.result);
   if (a.result.events.empty()) return a;
-  if (queue_.size() + a.result.events.size() > capacity_) {
-    a.queue_full = true;
-    counters_.rejected_queue_full += a.result.events.size();
-    return a;
+  a.queue_full = !enqueue(a.result.events, a.ticket);
+  return a;
+}
+
+bool Intake::refuse_at_once(std::string& unavailable, bool& queue_full) {
+  if (!unavailable_.empty()) {
+    unavailable = unavailable_;
+    ++counters_.rejected_storage;
+    return true;
   }
-  for (auto& e : a.result.events) {
+  if (!has_space()) {  // no room for even one event: answer at once, without parsing
+    queue_full = true;
+    ++counters_.rejected_queue_full;
+    return true;
+  }
+  return false;
+}
+
+bool Intake::enqueue(std::vector<core::Event>& events, std::uint64_t& ticket) {
+  if (queue_.size() + events.size() > capacity_) {
+    counters_.rejected_queue_full += events.size();
+    return false;
+  }
+  for (auto& e : events) {
     counters_.default_service += e.service_defaulted;
     queue_.push_back(std::move(e));
   }
-  queued_ += a.result.events.size();
-  a.ticket = queued_;
+  queued_ += events.size();
+  ticket = queued_;
   ready_.notify();
+  return true;
+}
+
+std::string Intake::new_event_id() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (std::size_t i = 0; i < id.size(); i += 16) {
+    std::uint64_t bits = ids_();
+    for (std::size_t j = 0; j < 16; ++j, bits >>= 4) id[i + j] = kHex[bits & 0xf];
+  }
+  return id;
+}
+
+Intake::SentryAnswer Intake::submit_sentry(const ingest::SentryPost& post) {
+  SentryAnswer a;
+  if (refuse_at_once(a.unavailable, a.queue_full)) return a;  // nothing decompressed or parsed
+  core::ParseContext ctx = context({});
+  a.read = ingest::read_sentry_post(post, sentry_projects_, std::move(ctx));
+  ingest::SentryRead& r = a.read;
+  for (const auto& [type, n] : r.skipped) {
+    metrics_.counter("sentry_items_skipped_total", {{"type", type}}) += n;
+    spdlog::debug("sentry: {} {} item(s) of project {} skipped: not error events", n, type, post.project);
+  }
+  counters_.received_sentry += r.events.size() + r.rejected.size();
+  for (const auto& rej : r.rejected) ++(rej.too_large ? counters_.rejected_too_large : counters_.rejected_invalid);
+  using V = ingest::SentryVerdict;
+  switch (r.verdict) {
+    case V::accepted: break;
+    case V::malformed: ++counters_.rejected_malformed; break;
+    case V::too_large:
+      if (r.rejected.empty()) ++counters_.rejected_too_large;  // the body as a whole
+      break;
+    case V::invalid: break;
+    default: ++metrics_.counter("sentry_requests_refused_total", {{"reason", std::string(ingest::to_string(r.verdict))}});
+  }
+  if (r.verdict != V::accepted) {
+    warn_refused("sentry", "POST /api/" + post.project + (post.endpoint == ingest::SentryEndpoint::store ? "/store/" : "/envelope/"),
+                 fmt::format("{} ({})", r.detail, ingest::http_status(r.verdict)));
+    return a;
+  }
+  for (const auto& rej : r.rejected) {
+    warn_refused("sentry", "event item " + std::to_string(rej.index), rej.errors.front().reason);
+  }
+  if (r.event_id.empty()) r.event_id = new_event_id();
+  if (!r.events.empty()) a.queue_full = !enqueue(r.events, a.ticket);
   return a;
 }
 
@@ -95,14 +151,14 @@ void Intake::submit_text(std::string_view text, net::UnixTransport transport) {
   ++counters_.received(transport);
   if (!unavailable_.empty()) {
     ++counters_.rejected_storage;
-    warn_refused(transport, "event", unavailable_);
+    warn_refused(net::to_string(transport), "event", unavailable_);
     return;
   }
   auto r = core::parse_event_text(text, context({}));
   if (!r) {
     ++counters_.rejected_invalid;
     const auto& e = r.errors().front();
-    warn_refused(transport, e.field.empty() ? "event" : e.field, e.reason);
+    warn_refused(net::to_string(transport), e.field.empty() ? "event" : e.field, e.reason);
     return;
   }
   counters_.default_service += r->service_defaulted;
@@ -114,11 +170,11 @@ void Intake::submit_text(std::string_view text, net::UnixTransport transport) {
 void Intake::refuse_oversized(std::size_t bytes, net::UnixTransport transport) {
   ++counters_.received(transport);
   ++counters_.rejected_too_large;
-  warn_refused(transport, "event",
+  warn_refused(net::to_string(transport), "event",
                fmt::format("over limits.max_event_bytes ({} bytes or more)", bytes));
 }
 
-void Intake::warn_refused(net::UnixTransport transport, std::string_view field, std::string_view reason) {
+void Intake::warn_refused(std::string_view transport, std::string_view field, std::string_view reason) {
   // A sender stuck in a loop must not flood the journal: at most 10 lines a second.
   const std::int64_t second = clock_.now_ms() / 1000;
   if (second != warn_second_) {
@@ -131,7 +187,7 @@ void Intake::warn_refused(net::UnixTransport transport, std::string_view field, 
     ++warn_suppressed_;
     return;
   }
-  spdlog::warn("{}: event refused: {}: {}", net::to_string(transport), field, reason);
+  spdlog::warn("{}: event refused: {}: {}", transport, field, reason);
 }
 
 asio::awaitable<void> Intake::space() {

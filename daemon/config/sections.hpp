@@ -33,6 +33,9 @@ std::vector<MatchTerm> read_match(Reader& r, const YAML::Node& node, const std::
 std::optional<std::vector<std::string>> read_group_by(Reader& r, const YAML::Node& node,
                                                       const std::string& path);
 
+/// `ingest:` (its `sentry.projects`).
+Ingest read_ingest(Reader& r, const YAML::Node& node, const std::string& path);
+
 /// A `dedup:` block; keys it leaves out keep their value from `base`.
 Dedup read_dedup(Reader& r, const YAML::Node& node, const std::string& path, Dedup base);
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "erralert/core/text.hpp"
+
 namespace erralert::core {
 namespace {
 
@@ -29,22 +31,35 @@ class Fnv1a {
 
 }  // namespace
 
+bool is_default_part(std::string_view part) {
+  part = trim(part);
+  if (!part.starts_with("{{") || !part.ends_with("}}") || part.size() < 4) return false;
+  return trim(part.substr(2, part.size() - 4)) == "default";
+}
+
 std::string fingerprint(const Event& e, const std::vector<std::string>& group_by) {
-  Fnv1a h;
-  if (!e.fingerprint.empty()) {
-    h.add_byte(0x02);  // an explicit list never collides with group_by values
-    for (const auto& part : e.fingerprint) {
-      h.add(part);
+  const auto by_fields = [&] {
+    Fnv1a h;
+    for (const auto& field : group_by) {
+      if (auto v = field_value(e, field)) {
+        h.add_byte(0x01);
+        h.add(*v);
+      } else {
+        h.add_byte(0x00);
+      }
       h.add_byte(0x1f);
     }
     return h.hex();
-  }
-  for (const auto& field : group_by) {
-    if (auto v = field_value(e, field)) {
-      h.add_byte(0x01);
-      h.add(*v);
+  };
+  if (e.fingerprint.empty() || (e.fingerprint.size() == 1 && is_default_part(e.fingerprint[0]))) return by_fields();
+  Fnv1a h;
+  h.add_byte(0x02);  // an explicit list never collides with group_by values
+  for (const auto& part : e.fingerprint) {
+    if (is_default_part(part)) {
+      h.add_byte(0x03);  // nor a {{ default }} with a part that spells the same hex digits
+      h.add(by_fields());
     } else {
-      h.add_byte(0x00);
+      h.add(part);
     }
     h.add_byte(0x1f);
   }

@@ -4,19 +4,14 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "erralert/core/text.hpp"
+
 namespace erralert::core {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
-int hex_value(char c) {
-  if (is_digit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 template <class Pred>
 bool all_of(std::string_view s, Pred pred) {
@@ -74,24 +69,6 @@ bool is_email(std::string_view s) {
   return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size();
 }
 
-/// `s` with %XX escapes decoded (malformed escapes kept as they are).
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
 
 /// The placeholder for a segment that is a parameter, or an empty view to keep the segment.
 std::string_view classify_decoded(std::string_view s) {

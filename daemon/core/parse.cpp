@@ -28,13 +28,9 @@ namespace {
 namespace bj = boost::json;
 using json = nlohmann::json;
 
-constexpr std::size_t kMaxDepth = 64;
+constexpr std::size_t kMaxDepth = kMaxEventDepth;
 constexpr std::size_t kMaxServiceChars = 128;
 constexpr std::size_t kMaxMethodBytes = 32;
-constexpr std::size_t kMaxMessageBytes = 8 * 1024;
-constexpr std::size_t kMaxDetailBytes = 16 * 1024;
-constexpr std::size_t kMaxStacktraceBytes = 16 * 1024;
-constexpr std::size_t kMaxFingerprintItems = 16;
 constexpr std::size_t kMaxValueChars = 64;
 constexpr std::size_t kMaxSyntaxMessageChars = 120;
 constexpr std::int64_t kMaxEpochMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z

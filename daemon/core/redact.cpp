@@ -326,30 +326,6 @@ void replace_all(std::string& s, std::string_view needle, std::string_view with)
   }
 }
 
-int hex_value(char c) {
-  if (is_digit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/// application/x-www-form-urlencoded decoding; malformed escapes stay as they are.
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 /// One redaction of one event: first the structured secrets (remembering their values), then
@@ -442,9 +418,9 @@ class Redactor::Pass {
       const std::size_t amp = std::min(query.find('&', start), query.size());
       const std::string_view part = query.substr(start, amp - start);
       const std::size_t eq = part.find('=');
-      if (eq != std::string_view::npos && r_.is_secret_key(percent_decode(part.substr(0, eq)))) {
+      if (eq != std::string_view::npos && r_.is_secret_key(percent_decode(part.substr(0, eq), true))) {
         remember(part.substr(eq + 1));
-        remember(percent_decode(part.substr(eq + 1)));
+        remember(percent_decode(part.substr(eq + 1), true));
         out.append(part.substr(0, eq + 1));
         out += kRedacted;
       } else {

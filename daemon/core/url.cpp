@@ -15,7 +15,6 @@ constexpr std::string_view kRedacted = "[redacted]";
 
 bool is_alnum(char c) { return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'z'); }
 bool is_hex(char c) { return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f'); }
-int hex_value(char c) { return is_digit(c) ? c - '0' : ascii_lower(c) - 'a' + 10; }
 
 /// RFC 3986 unreserved and sub-delims: what a host name or a path segment may hold as it is.
 bool is_plain(char c) {
@@ -33,20 +32,6 @@ bool well_encoded(std::string_view s, std::string_view extra) {
     }
   }
   return true;
-}
-
-std::string percent_decoded(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 /// The port's digits as a number of 1..65535, or nullopt.
@@ -122,7 +107,7 @@ std::variant<HttpUrl, std::string> parse_http_url(std::string_view url) {
   } else {
     u.port = u.tls ? 443 : 80;
   }
-  u.host = u.host_is_ip ? std::string(host) : percent_decoded(host);
+  u.host = u.host_is_ip ? std::string(host) : percent_decode(host);
   u.authority = std::string(authority);
   tail = tail.substr(0, tail.find('#'));
   const std::size_t q = tail.find('?');
@@ -168,7 +153,7 @@ UrlScrubber::UrlScrubber(std::string_view url) {
   const auto add = [&](std::string_view s) {
     if (s.size() < 4 || s == "/") return;
     found.emplace_back(s);
-    if (std::string d = percent_decoded(s); d != s) found.push_back(std::move(d));
+    if (std::string d = percent_decode(s); d != s) found.push_back(std::move(d));
   };
   add(url);
   auto parsed = parse_http_url(url);

@@ -38,6 +38,7 @@ Response json_response(http::status status, const nlohmann::json& body, unsigned
 }
 
 using core::iequals;
+using core::istarts_with;
 
 /// The body format a Content-Type names; nullopt for one erralert does not take.
 std::optional<core::BodyFormat> body_format(std::string_view content_type) {
@@ -57,6 +58,8 @@ struct Head {
   std::string_view content_length;
   std::string_view authorization;
   std::string_view service;  ///< X-Erralert-Service
+  std::string_view sentry_auth;  ///< X-Sentry-Auth
+  std::string_view content_encoding;
   std::string_view origin;
   std::string_view host;
   bool has_origin = false;
@@ -76,23 +79,16 @@ struct Head {
           has_origin = true;
           break;
         case http::field::host: keep_first(host, f.value()); break;
+        case http::field::content_encoding: keep_first(content_encoding, f.value()); break;
         case http::field::unknown:
           if (iequals(f.name_string(), "X-Erralert-Service")) keep_first(service, f.value());
+          if (iequals(f.name_string(), "X-Sentry-Auth")) keep_first(sentry_auth, f.value());
           break;
         default: break;
       }
     }
   }
 };
-
-/// Compares without leaking through timing how much of the token was right.
-bool same_secret(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  }
-  return diff == 0;
-}
 
 bool authorized(std::string_view auth, const HttpOptions& opts) {
   if (opts.token.empty()) return true;
@@ -101,7 +97,7 @@ bool authorized(std::string_view auth, const HttpOptions& opts) {
       auth[scheme.size() - 1] != ' ') {
     return false;
   }
-  return same_secret(auth.substr(scheme.size()), opts.token);
+  return core::same_secret(auth.substr(scheme.size()), opts.token);
 }
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
@@ -225,6 +221,20 @@ std::optional<Response> check_site(const http::request_header<>& req, const Head
   return std::nullopt;
 }
 
+/// 413 when Content-Length says the body is over `limit` (which `what` names).
+std::optional<Response> check_length(const Head& head, std::size_t limit, std::string_view what, unsigned version) {
+  if (const auto len = head.content_length; !len.empty()) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), n);
+    if (ec != std::errc{} || end != len.data() + len.size() || n > limit) {
+      return error_response(http::status::payload_too_large, "body_too_large",
+                            "the body is over " + std::string(what) + " (" + std::to_string(limit) + ")",
+                            version, false);
+    }
+  }
+  return std::nullopt;
+}
+
 /// The header checks of a POST that carries a body: token, content type (`ndjson` too, or JSON
 /// only), Content-Length within the limit.
 std::optional<Response> check_head(const http::request_header<>& req, const Head& head,
@@ -238,17 +248,20 @@ std::optional<Response> check_head(const http::request_header<>& req, const Head
                           ndjson ? "send application/json or application/x-ndjson" : "send application/json",
                           v, false);
   }
-  if (const auto len = head.content_length; !len.empty()) {
-    std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), n);
-    if (ec != std::errc{} || end != len.data() + len.size() || n > opts.max_body_bytes) {
-      return error_response(http::status::payload_too_large, "body_too_large",
-                            "the body is over server.http.max_body_bytes (" +
-                                std::to_string(opts.max_body_bytes) + ")",
-                            v, false);
-    }
-  }
-  return std::nullopt;
+  return check_length(head, opts.max_body_bytes, "server.http.max_body_bytes", v);
+}
+
+/// Back-pressure and a store that cannot commit: nothing was queued, and the client is told when
+/// to come back (both ingest endpoints).
+constexpr std::string_view kQueueFull = "the pipeline queue is full; retry after the delay";
+constexpr std::string_view kQueueRetrySeconds = "1";
+constexpr std::string_view kStorageRetrySeconds = "5";
+
+std::string not_accepted(std::string_view why) { return std::string(why) + "; nothing was accepted, retry later"; }
+
+Response retry_after(Response res, std::string_view seconds) {
+  res.set(http::field::retry_after, seconds);
+  return res;
 }
 
 Response ingest(const Request& req, const Head& head, HttpApi& api, std::uint64_t* durable_ticket) {
@@ -264,16 +277,13 @@ Response ingest(const Request& req, const Head& head, HttpApi& api, std::uint64_
     return error_response(http::status::bad_request, "invalid_json", *r.syntax_error, v, keep);
   }
   if (!reply.unavailable.empty()) {
-    auto res = error_response(http::status::service_unavailable, "storage_unavailable",
-                              reply.unavailable + "; nothing was accepted, retry later", v, keep);
-    res.set(http::field::retry_after, "5");
-    return res;
+    return retry_after(error_response(http::status::service_unavailable, "storage_unavailable",
+                                      not_accepted(reply.unavailable), v, keep),
+                       kStorageRetrySeconds);
   }
   if (reply.queue_full) {
-    auto res = error_response(http::status::service_unavailable, "queue_full",
-                              "the pipeline queue is full; retry after the delay", v, keep);
-    res.set(http::field::retry_after, "1");
-    return res;
+    return retry_after(error_response(http::status::service_unavailable, "queue_full", kQueueFull, v, keep),
+                       kQueueRetrySeconds);
   }
   if (r.events.empty()) {
     const bool too_large = std::any_of(r.rejected.begin(), r.rejected.end(),
@@ -294,6 +304,51 @@ Response ingest(const Request& req, const Head& head, HttpApi& api, std::uint64_
   return json_response(http::status::accepted,
                        {{"accepted", r.events.size()}, {"rejected", rejected_json(r.rejected)}}, v,
                        keep);
+}
+
+/// Sentry's answer shape: {"detail": ...} for an error (what the SDKs log), {"id": ...} for
+/// success; `code` says the same as the verdict, for scripts.
+Response sentry_error(http::status status, std::string_view code, std::string_view detail, unsigned version,
+                      bool keep_alive) {
+  return json_response(status, {{"detail", detail}, {"code", code}}, version, keep_alive);
+}
+
+/// POST /api/{project}/envelope/ and /store/ (CONTRACT section 9).
+Response sentry_ingest(const Request& req, const Head& head, ingest::SentryRoute route, HttpApi& api,
+                       std::uint64_t* durable_ticket) {
+  const bool keep = req.keep_alive();
+  const unsigned v = req.version();
+  ingest::SentryPost post;
+  post.endpoint = route.endpoint;
+  post.project = std::move(route.project);
+  // Older SDKs put the credentials in Authorization, with the same "Sentry" scheme.
+  post.auth = !head.sentry_auth.empty() || !istarts_with(core::trim(head.authorization), "sentry ")
+                  ? head.sentry_auth
+                  : head.authorization;
+  if (const std::size_t q = req.target().find('?'); q != std::string_view::npos) post.query = req.target().substr(q + 1);
+  post.content_encoding = head.content_encoding;
+  post.body = req.body();
+  SentryReply reply = api.ingest_sentry(post);
+  if (!reply.unavailable.empty()) {
+    return retry_after(sentry_error(http::status::service_unavailable, "storage_unavailable",
+                                    not_accepted(reply.unavailable), v, keep),
+                       kStorageRetrySeconds);
+  }
+  if (reply.queue_full) {
+    // The SDKs hold back for as long as both headers say (sentry-python's and sentry-javascript's
+    // rate-limit parsing): an empty category list covers every kind of item.
+    auto res = retry_after(sentry_error(http::status::too_many_requests, "queue_full", kQueueFull, v, keep),
+                           kQueueRetrySeconds);
+    res.set("X-Sentry-Rate-Limits", std::string(kQueueRetrySeconds) + "::organization:queue_full");
+    return res;
+  }
+  const ingest::SentryRead& r = reply.read;
+  if (r.verdict != ingest::SentryVerdict::accepted) {
+    return sentry_error(static_cast<http::status>(ingest::http_status(r.verdict)), ingest::to_string(r.verdict),
+                        r.detail, v, keep);
+  }
+  if (durable_ticket) *durable_ticket = reply.durable_ticket;
+  return json_response(http::status::ok, {{"id", r.event_id}}, v, keep);
 }
 
 Response reload(const Request& req, HttpApi& api) {
@@ -370,6 +425,10 @@ Response route(const Request& req, HttpApi& api, std::uint64_t* durable_ticket) 
   if (path == kReloadPath) {
     if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
     return reload(req, api);
+  }
+  if (auto sentry = ingest::sentry_route(path)) {
+    if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
+    return sentry_ingest(req, Head(req), std::move(*sentry), api, durable_ticket);
   }
   if (path == kSilencesPath) {
     if (!get && req.method() != http::verb::post) return method_not_allowed(req, "GET, POST");
@@ -450,9 +509,18 @@ std::optional<Response> precheck(const http::request_header<>& req, const HttpOp
   if (req.method() != http::verb::post) return std::nullopt;
   if (path == kEventsPath) return check_head(req, head, opts, true);
   if (path == kSilencesPath) return check_head(req, head, opts, false);
+  // A Sentry SDK sends its key, not the bearer token, and any content type (@sentry/node none).
+  if (ingest::sentry_route(path)) {
+    return check_length(head, body_limit(req, opts), "server.http.max_body_bytes, or 20 MiB for Sentry", req.version());
+  }
   // A reload changes what the daemon does: it takes the token too, when one is set.
   if (path == kReloadPath && !authorized(head.authorization, opts)) return unauthorized(req.version());
   return std::nullopt;
+}
+
+std::size_t body_limit(const http::request_header<>& req, const HttpOptions& opts) {
+  if (ingest::sentry_route(path_of(req.target()))) return std::min(opts.max_body_bytes, ingest::kMaxSentryBodyBytes);
+  return opts.max_body_bytes;
 }
 
 Response handle_request(const Request& req, HttpApi& api, const HttpOptions& opts) {

@@ -215,6 +215,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
       res = parse_failure_response(hec);
     } else {
       res = precheck(parser.get(), opts_);
+      if (!res) parser.body_limit(body_limit(parser.get(), opts_));  // before any body byte is read
     }
     if (!res && !hec) {
       parser.eager(true);

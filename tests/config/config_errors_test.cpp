@@ -149,6 +149,39 @@ const BadCase kCases[] = {
     {"YAML syntax error", "receivers:\n  - {name: c, type: console\nroutes: []\n", "t.yaml:3:7: invalid YAML: end of map flow not found"},
     {"YAML bad indentation", "receivers:\n  - name: c\n   type: console\n", "t.yaml:3:4: invalid YAML: end of sequence not found"},
     {"YAML tab", "receivers:\n\t- {name: c, type: console}\n", "t.yaml:2:2: invalid YAML: illegal block entry"},
+    {"unknown ingest key", "receivers: [{name: c, type: console}]\ningest: {sentri: {}}\n",
+     "t.yaml:2:10: ingest.sentri: unknown key 'sentri'; did you mean 'sentry'?"},
+    {"unknown sentry project key",
+     "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: [{id: 1, key: k, servce: a}]}}\n",
+     "t.yaml:2:46: ingest.sentry.projects[0].servce: unknown key 'servce'; did you mean 'service'?"},
+    {"sentry without projects", "receivers: [{name: c, type: console}]\ningest: {sentry: {}}\n",
+     "t.yaml:2:18: ingest.sentry.projects: required"},
+    {"sentry with no project", "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: []}}\n",
+     "t.yaml:2:29: ingest.sentry.projects: name at least one project"},
+    {"sentry project without key", "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: [{id: 1}]}}\n",
+     "t.yaml:2:30: ingest.sentry.projects[0].key: required"},
+    {"sentry project without id", "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: [{key: k}]}}\n",
+     "t.yaml:2:30: ingest.sentry.projects[0].id: required"},
+    {"sentry project id not a number",
+     "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: [{id: one, key: k}]}}\n",
+     "t.yaml:2:35: ingest.sentry.projects[0].id: expected a whole number from 1 to 4294967295"},
+    {"sentry project id zero", "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: [{id: 0, key: k}]}}\n",
+     "t.yaml:2:35: ingest.sentry.projects[0].id: expected a whole number from 1 to 4294967295"},
+    {"duplicate sentry project ids",
+     "receivers: [{name: c, type: console}]\ningest:\n  sentry:\n    projects:\n      - {id: 1, key: a}\n"
+     "      - {id: 1, key: b}\n",
+     "t.yaml:6:14: ingest.sentry.projects[1].id: duplicate project id 1"},
+    {"empty sentry key", "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: [{id: 1, key: ''}]}}\n",
+     "t.yaml:2:43: ingest.sentry.projects[0].key: must not be empty"},
+    {"empty sentry key from the environment",
+     "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: [{id: 1, key: '${EMPTY:-}'}]}}\n",
+     "t.yaml:2:43: ingest.sentry.projects[0].key: must not be empty"},
+    {"sentry key that cannot be a DSN's user", "receivers: [{name: c, type: console}]\n"
+     "ingest: {sentry: {projects: [{id: 1, key: 'a@b'}]}}\n",
+     "t.yaml:2:43: ingest.sentry.projects[0].key: must be at most 256 letters, digits"},
+    {"empty sentry service",
+     "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: [{id: 1, key: k, service: ''}]}}\n",
+     "t.yaml:2:55: ingest.sentry.projects[0].service: must not be empty"},
 };
 
 INSTANTIATE_TEST_SUITE_P(ConfigErrors, ConfigErrorTest, ::testing::ValuesIn(kCases),
@@ -211,12 +244,12 @@ TEST(ConfigErrorTest, UrlFileThatIsEmptyOrBad) {
   EXPECT_EQ(found[1], "t.yaml:3:38: receivers[1].url_file: the URL in the file must start with https:// or http://");
 }
 
-TEST(ConfigErrorTest, NoProblemEchoesAUrlOrToken) {
+TEST(ConfigErrorTest, NoProblemEchoesAUrlTokenOrSentryKey) {
   const std::string secret = "S3CRET";
   const TempFile url_file("ftp://hooks.example/" + secret + "\n");
   const testing_support::Env env{{"BAD_URL", "ftp://discord.com/api/webhooks/1/" + secret},
                 {"SPACED_URL", "https://discord.com/api/webhooks/1/" + secret + " x"},
-                {"TOKEN", "Bearer " + secret}};
+                {"TOKEN", "Bearer " + secret}, {"BAD_KEY", secret + "@host"}};
   const std::string yaml = R"(server:
   http: {token: "${TOKEN}", listen: ")" + secret + R"("}
 receivers:
@@ -227,6 +260,11 @@ receivers:
   - {name: e, type: console, url: "https://x/)" + secret + R"("}
   - {name: f, type: webhook, url: "https://x/)" + secret + R"(", url_file: /x}
   - {name: g, type: webhook, url: "${UNSET_VAR}"}
+ingest:
+  sentry:
+    projects:
+      - {id: 1, key: "${BAD_KEY}"}
+      - {id: 2, key: ")" + secret + R"( x"}
 )";
   std::vector<std::string> found;
   std::string what;
@@ -236,7 +274,7 @@ receivers:
     what = e.what();
     for (const Problem& p : e.problems()) found.push_back(p.to_string());
   }
-  ASSERT_EQ(found.size(), 9u) << ::testing::PrintToString(found);
+  ASSERT_EQ(found.size(), 11u) << ::testing::PrintToString(found);
   for (const std::string& p : found) EXPECT_EQ(p.find(secret), std::string::npos) << p;
   EXPECT_EQ(what.find(secret), std::string::npos);
 }

@@ -23,6 +23,7 @@ TEST(ConfigTest, ContractExampleLoads) {
   ::setenv("ERRALERT_TOKEN", "t0ken", 1);
   ::setenv("DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks/1/abc", 1);
   ::setenv("ERRALERT_TEST_CA_FILE", ca.path().c_str(), 1);
+  ::setenv("SENTRY_KEY", "e12d836b15bb49d7bbf99e64295d995b", 1);
   const std::string file = std::string(ERRALERT_SOURCE_DIR) + "/tests/config/testdata/contract.yaml";
   const Config cfg = load_config(file);
 
@@ -85,6 +86,8 @@ TEST(ConfigTest, ContractExampleLoads) {
   EXPECT_EQ(cfg.silences[0].match[0].value, "legacy-batch");
   EXPECT_EQ(cfg.silences[0].until_ms, 1796083200000);
   EXPECT_EQ(cfg.silences[0].comment, "migration");
+  ASSERT_EQ(cfg.ingest.sentry_projects.size(), 1u);
+  EXPECT_EQ(cfg.ingest.sentry_projects[0], (SentryProject{1, "e12d836b15bb49d7bbf99e64295d995b", "payment-api"}));
 }
 
 TEST(ConfigTest, EveryDefault) {
@@ -136,6 +139,23 @@ TEST(ConfigTest, EveryDefault) {
   EXPECT_TRUE(cfg.redact.keys.empty());
   EXPECT_TRUE(cfg.redact.patterns.empty());
   EXPECT_TRUE(cfg.silences.empty());
+}
+
+TEST(ConfigTest, SentryProjects) {
+  const Config cfg = testing_support::parse(R"(receivers: [{name: c, type: console}]
+ingest:
+  sentry:
+    projects:
+      - {id: 1, key: "${SENTRY_KEY}", service: payment-api}
+      - {id: 42, key: 0a1b2c3d4e5f}
+)",
+                                            {{"SENTRY_KEY", "e12d836b15bb49d7bbf99e64295d995b"}});
+  ASSERT_EQ(cfg.ingest.sentry_projects.size(), 2u);
+  EXPECT_EQ(cfg.ingest.sentry_projects[0], (SentryProject{1, "e12d836b15bb49d7bbf99e64295d995b", "payment-api"}));
+  EXPECT_EQ(cfg.ingest.sentry_projects[1], (SentryProject{42, "0a1b2c3d4e5f", ""}));
+  EXPECT_TRUE(testing_support::parse("receivers: [{name: c, type: console}]\n").ingest.sentry_projects.empty());
+  EXPECT_TRUE(testing_support::parse("receivers: [{name: c, type: console}]\ningest: {sentry: }\n")
+                  .ingest.sentry_projects.empty());
 }
 
 TEST(ConfigTest, RateLimitDefaultsByType) {
@@ -302,7 +322,8 @@ std::string read_seed(const std::string& name) {
 }
 
 TEST(ConfigTest, FuzzSeedsLoadAsIntended) {
-  const testing_support::Env env{{"ERRALERT_TOKEN", "t"}, {"DISCORD_WEBHOOK_URL", "https://d.example/x"}, {"EMPTY", ""}};
+  const testing_support::Env env{{"ERRALERT_TOKEN", "t"}, {"DISCORD_WEBHOOK_URL", "https://d.example/x"}, {"EMPTY", ""},
+                                 {"SENTRY_KEY", "k3y"}};
   EXPECT_NO_THROW(parse(read_seed("contract.yaml"), env));
   EXPECT_NO_THROW(parse(read_seed("minimal.yaml"), env));
   const Config full = parse(read_seed("full.yaml"), env);

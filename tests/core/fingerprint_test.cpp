@@ -45,5 +45,32 @@ TEST(Fingerprint, EventListOverridesGroupBy) {
   EXPECT_NE(fingerprint(a, kGroupBy), fingerprint(b, kGroupBy));
 }
 
+TEST(Fingerprint, DefaultPartAloneIsTheGroupByGroup) {
+  auto a = event("api", "C001");
+  const std::string by_fields = fingerprint(a, kGroupBy);
+  for (const char* part : {"{{ default }}", "{{default}}", "  {{  default }} "}) {
+    a.fingerprint = {part};
+    EXPECT_EQ(fingerprint(a, kGroupBy), by_fields) << part;
+  }
+  EXPECT_TRUE(is_default_part("{{default}}"));
+  EXPECT_FALSE(is_default_part("{{ transaction }}"));
+  EXPECT_FALSE(is_default_part("default"));
+}
+
+TEST(Fingerprint, DefaultPartWithMoreSplitsEachGroupByGroup) {
+  auto a = event("api", "C001");
+  auto b = event("api", "C001");
+  auto c = event("api", "C002");
+  a.fingerprint = b.fingerprint = c.fingerprint = {"{{ default }}", "eu"};
+  EXPECT_EQ(fingerprint(a, kGroupBy), fingerprint(b, kGroupBy)) << "same group_by values, same extra part";
+  EXPECT_NE(fingerprint(a, kGroupBy), fingerprint(c, kGroupBy)) << "the group_by values still count";
+  EXPECT_NE(fingerprint(a, kGroupBy), fingerprint(event("api", "C001"), kGroupBy)) << "the extra part counts";
+  b.fingerprint = {"{{ default }}", "us"};
+  EXPECT_NE(fingerprint(a, kGroupBy), fingerprint(b, kGroupBy));
+  // Spelling out the group_by hash as text is not the same list.
+  b.fingerprint = {fingerprint(event("api", "C001"), kGroupBy), "eu"};
+  EXPECT_NE(fingerprint(a, kGroupBy), fingerprint(b, kGroupBy));
+}
+
 }  // namespace
 }  // namespace erralert::core

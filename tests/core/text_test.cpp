@@ -56,6 +56,14 @@ const TimeRow kTimes[] = {
     {"", std::nullopt},
 };
 
+TEST(Text, PercentDecode) {
+  EXPECT_EQ(percent_decode("a%20b+c"), "a b+c") << "in a path '+' is a plus";
+  EXPECT_EQ(percent_decode("a%20b+c", true), "a b c") << "in a query or form, a space";
+  EXPECT_EQ(percent_decode("100%"), "100%") << "a malformed escape stays";
+  EXPECT_EQ(percent_decode("%zz%4"), "%zz%4");
+  EXPECT_EQ(percent_decode("%e2%82%AC"), "\xe2\x82\xac");
+}
+
 TEST(Timestamp, OneTable) {
   for (const auto& row : kTimes) EXPECT_EQ(parse_timestamp(row.text), row.ms) << row.text;
 }

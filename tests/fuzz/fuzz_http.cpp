@@ -3,7 +3,8 @@
 // the contract names, a JSON body where it says JSON, and no trace of the token. Without the
 // right token nothing reaches the daemon; with it, an ingest gets the body as sent and the
 // X-Erralert-Service hint, and only POST /v1/events ingests, only POST /-/reload reloads, only
-// POST /v1/silences and DELETE /v1/silences/{id} change silences.
+// POST /v1/silences and DELETE /v1/silences/{id} change silences. A Sentry endpoint takes its
+// own key instead of the token, never answers with it, and accepts nothing without it.
 //
 // The first byte chooses the server's options (token or none, body limit, queue full); the rest
 // is the request as it comes off the socket.
@@ -27,6 +28,7 @@ using namespace erralert;
 namespace http = boost::beast::http;
 
 constexpr std::string_view kToken = "fuzz-token-3f9c";
+constexpr std::string_view kSentryKey = "fuzz-sentry-key-7d1e";
 
 void check(bool ok) {
   if (!ok) __builtin_trap();
@@ -41,6 +43,14 @@ class RecordingApi : public net::HttpApi {
     core::ParseContext ctx;
     ctx.transport_service = hint_seen;
     return {core::parse_body(body, format, ctx), queue_full};
+  }
+  net::SentryReply ingest_sentry(const ingest::SentryPost& post) override {
+    ++sentry_posts;
+    core::ParseContext ctx;
+    ctx.default_service = "fuzz";
+    net::SentryReply r{ingest::read_sentry_post(post, {{1, std::string(kSentryKey), "fuzz-api"}}, ctx), queue_full};
+    if (r.read.event_id.empty()) r.read.event_id = "00000000000000000000000000000000";
+    return r;
   }
   boost::asio::awaitable<bool> durable(std::uint64_t) override { co_return true; }
   std::string metrics_text() override { return "erralert_events_received_total{transport=\"http\"} 1\n"; }
@@ -69,7 +79,7 @@ class RecordingApi : public net::HttpApi {
   }
 
   bool queue_full = false, not_ready = false, reload_fails = false;
-  int ingests = 0, reloads = 0, silence_changes = 0;
+  int ingests = 0, reloads = 0, silence_changes = 0, sentry_posts = 0;
   std::string body_seen, hint_seen;
 };
 
@@ -107,6 +117,7 @@ bool contract_status(http::status s) {
       http::status::bad_request,  http::status::forbidden,
       http::status::unauthorized, http::status::not_found,         http::status::method_not_allowed,
       http::status::payload_too_large, http::status::unsupported_media_type,
+      http::status::too_many_requests,  // Sentry endpoints, under back-pressure
       http::status::internal_server_error, http::status::service_unavailable};
   for (const auto a : allowed) {
     if (a == s) return true;
@@ -142,6 +153,7 @@ void check_answer(const net::Response& res, std::string_view input, bool head) {
   }
   // The token is a secret: an answer holds it only if the request itself did.
   if (input.find(kToken) == std::string_view::npos) check(net::to_wire(res).find(kToken) == std::string::npos);
+  if (input.find(kSentryKey) == std::string_view::npos) check(net::to_wire(res).find(kSentryKey) == std::string::npos);
 }
 
 }  // namespace
@@ -172,15 +184,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool changes_silences = (post && path == "/v1/silences") ||
                                 (head.method() == http::verb::delete_ && path.starts_with("/v1/silences/"));
   const bool mutates = (post && (path == "/v1/events" || path == "/-/reload")) || changes_silences;
+  // Sentry SDKs authenticate by their key, not the bearer token.
+  const bool sentry = post && ingest::sentry_route(path).has_value();
 
   if (auto early = net::precheck(head, opts)) {
     check_answer(*early, input, false);
     // Any request may be stopped early for its framing (400) or for a foreign Origin or Host
     // (403); otherwise only requests that would change the daemon are. Each closes.
     const auto status = early->result();
-    check(mutates || status == http::status::bad_request || status == http::status::forbidden);
+    check(mutates || status == http::status::bad_request || status == http::status::forbidden ||
+          (sentry && status == http::status::payload_too_large));
     check(!early->keep_alive());
-    if (!authorized && status != http::status::bad_request && status != http::status::forbidden) {
+    if (!authorized && !sentry && status != http::status::bad_request && status != http::status::forbidden) {
       check(status == http::status::unauthorized);
     }
     return 0;
@@ -206,5 +221,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!service.empty()) check(api.hint_seen == service);
   }
   if (api.reloads == 1) check(res.result() == (api.reload_fails ? http::status::internal_server_error : http::status::ok));
+  check(api.sentry_posts == (sentry ? 1 : 0));
+  // An uncompressed Sentry post is taken only with the key in it (header, query or DSN; escapes
+  // could spell it otherwise).
+  const bool plain = first_field(req, "Content-Encoding").empty() && input.find_first_of("%\\") == std::string_view::npos;
+  if (sentry && res.result() == http::status::ok && plain) {
+    check(input.find(kSentryKey) != std::string_view::npos);
+  }
   return 0;
 }

@@ -21,6 +21,16 @@ class FakeApi : public HttpApi {
     IngestReply r{core::parse_body(body, format, ctx), queue_full, unavailable, ticket};
     return r;
   }
+  SentryReply ingest_sentry(const ingest::SentryPost& post) override {
+    ++sentry_posts;
+    last_sentry_auth = std::string(post.auth);
+    last_sentry_encoding = std::string(post.content_encoding);
+    core::ParseContext ctx;
+    ctx.default_service = "unknown";
+    SentryReply r{ingest::read_sentry_post(post, sentry_projects, ctx), queue_full, unavailable, ticket};
+    if (r.read.event_id.empty()) r.read.event_id = "00000000000000000000000000000000";
+    return r;
+  }
   boost::asio::awaitable<bool> durable(std::uint64_t) override { co_return true; }
   std::string metrics_text() override { return "erralert_x 1\n"; }
   nlohmann::json status() override { return {{"receivers", nlohmann::json::array()}}; }
@@ -41,6 +51,9 @@ class FakeApi : public HttpApi {
 
   std::string last_body, last_hint;
   core::BodyFormat last_format = core::BodyFormat::json;
+  int sentry_posts = 0;
+  std::string last_sentry_auth, last_sentry_encoding;
+  std::vector<config::SentryProject> sentry_projects{{1, "k3y", "payment-api"}};
   bool queue_full = false;
   std::string unavailable;
   std::uint64_t ticket = 0;
@@ -559,6 +572,85 @@ TEST(HttpRouter, AHostThatIsNotThisDaemonIsRefused) {
   reload.set(http::field::host, "evil.example:9780");
   EXPECT_EQ(handle_request(reload, api, opts).result(), http::status::forbidden);
   EXPECT_EQ(api.reloads, 0);
+}
+
+TEST(HttpRouter, SentryEndpointsTakeTheProjectKeyNotTheTokenAndAnyContentType) {
+  FakeApi api;
+  const HttpOptions opts{1024, "s3cret"};
+  // @sentry/node: no Content-Type, no Authorization, the key in the query.
+  Request req = post("/api/1/envelope/?sentry_key=k3y&sentry_version=7",
+                     "{}\n{\"type\":\"event\"}\n{\"message\":\"boom\"}\n", "");
+  EXPECT_FALSE(precheck(req, opts)) << "neither 401 nor 415 before the body";
+  auto res = handle_request(req, api, opts);
+  ASSERT_EQ(res.result(), http::status::ok) << res.body();
+  EXPECT_EQ(body_of(res), (nlohmann::json{{"id", "00000000000000000000000000000000"}}));
+  EXPECT_EQ(api.sentry_posts, 1);
+  // Older SDKs: Authorization with the Sentry scheme.
+  req = post("/api/1/store/", R"({"message":"m"})", "application/octet-stream");
+  req.set(http::field::authorization, "Sentry sentry_version=7, sentry_key=k3y");
+  req.set(http::field::content_encoding, "identity");
+  res = handle_request(req, api, opts);
+  EXPECT_EQ(res.result(), http::status::ok) << res.body();
+  EXPECT_EQ(api.last_sentry_auth, "Sentry sentry_version=7, sentry_key=k3y");
+  EXPECT_EQ(api.last_sentry_encoding, "identity");
+  EXPECT_EQ(api.last_body, "") << "nothing reached the /v1/events intake";
+}
+
+TEST(HttpRouter, SentryRefusalsAnswerAsSentryDoes) {
+  FakeApi api;
+  const struct {
+    std::string target, auth;
+    http::status status;
+    std::string code;
+  } cases[] = {
+      {"/api/1/store/", "", http::status::unauthorized, "missing_key"},
+      {"/api/1/store/", "Sentry sentry_key=nope", http::status::forbidden, "wrong_key"},
+      {"/api/8/store/", "Sentry sentry_key=k3y", http::status::not_found, "unknown_project"},
+  };
+  for (const auto& c : cases) {
+    Request req = post(c.target, R"({"message":"m"})");
+    if (!c.auth.empty()) req.set("X-Sentry-Auth", c.auth);
+    const auto res = handle_request(req, api, {});
+    EXPECT_EQ(res.result(), c.status) << c.target << " " << c.auth;
+    const auto j = body_of(res);
+    EXPECT_EQ(j["code"], c.code);
+    EXPECT_TRUE(j["detail"].is_string()) << res.body();
+    EXPECT_EQ(res.body().find("k3y"), std::string::npos) << "the key is in no answer";
+    EXPECT_TRUE(res.keep_alive()) << "the body was read: the connection goes on";
+  }
+  api.sentry_projects.clear();
+  EXPECT_EQ(handle_request(post("/api/1/store/", "{}"), api, {}).result(), http::status::not_found);
+  Request get{http::verb::get, "/api/1/envelope/", 11};
+  EXPECT_EQ(handle_request(get, api, {}).result(), http::status::method_not_allowed);
+}
+
+TEST(HttpRouter, SentryBackPressureIs429WithTheRateLimitHeaders) {
+  FakeApi api;
+  api.queue_full = true;
+  Request req = post("/api/1/store/", R"({"message":"m"})");
+  req.set("X-Sentry-Auth", "Sentry sentry_key=k3y");
+  auto res = handle_request(req, api, {});
+  ASSERT_EQ(res.result(), http::status::too_many_requests);
+  EXPECT_EQ(res[http::field::retry_after], "1");
+  EXPECT_EQ(res["X-Sentry-Rate-Limits"], "1::organization:queue_full");
+  api.queue_full = false;
+  api.unavailable = "the state store cannot commit";
+  res = handle_request(req, api, {});
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  EXPECT_EQ(res[http::field::retry_after], "5");
+}
+
+TEST(HttpRouter, SentryBodiesMayBeLargerButNotPast20MiB) {
+  const HttpOptions opts{64u << 20, ""};
+  Request req{http::verb::post, "/api/1/envelope/", 11};
+  req.set(http::field::content_length, std::to_string(30u << 20));
+  auto early = precheck(req, opts);
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->result(), http::status::payload_too_large);
+  EXPECT_EQ(body_limit(req, opts), 20u << 20);
+  EXPECT_EQ(body_limit(req, HttpOptions{1024, ""}), 1024u) << "a smaller max_body_bytes holds";
+  Request events{http::verb::post, "/v1/events", 11};
+  EXPECT_EQ(body_limit(events, opts), 64u << 20);
 }
 
 }  // namespace

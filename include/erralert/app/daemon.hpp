@@ -46,6 +46,7 @@ class Daemon final : public net::HttpApi {
   // net::HttpApi
   net::IngestReply ingest(std::string_view body, core::BodyFormat format,
                           std::string_view service_hint) override;
+  net::SentryReply ingest_sentry(const ingest::SentryPost& post) override;
   boost::asio::awaitable<bool> durable(std::uint64_t ticket) override;
   std::string metrics_text() override;
   nlohmann::json status() override;

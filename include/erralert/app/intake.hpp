@@ -9,7 +9,9 @@
 
 #include <cstddef>
 #include <deque>
+#include <random>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -19,6 +21,7 @@
 #include "erralert/core/clock.hpp"
 #include "erralert/core/metrics.hpp"
 #include "erralert/core/parse.hpp"
+#include "erralert/ingest/sentry_post.hpp"
 #include "erralert/net/signal.hpp"
 #include "erralert/net/unix_listener.hpp"
 
@@ -40,6 +43,19 @@ class Intake final : public net::TextSink {
   /// answers before parsing; such a body counts once in events_rejected_total{queue_full}, as
   /// its events were not read (a body that was parsed and did not fit counts its events).
   BodyAnswer submit_body(std::string_view body, core::BodyFormat format, std::string_view service_hint);
+
+  struct SentryAnswer {
+    ingest::SentryRead read;  ///< read.event_id is made up when the SDK sent none
+    bool queue_full = false;  ///< nothing was queued; answer 429
+    std::string unavailable;  ///< nothing was read or queued, because of this (answer 503)
+    std::uint64_t ticket = 0;
+  };
+
+  /// A Sentry SDK's POST: every event item that reads is queued, or none when they do not all
+  /// fit (counted as submit_body() counts). Refused requests are counted by reason in
+  /// sentry_requests_refused_total and logged (at most 10 lines a second, never the key); items
+  /// that are no error event in sentry_items_skipped_total{type}.
+  SentryAnswer submit_sentry(const ingest::SentryPost& post);
 
   /// One event text from a Unix socket; a bad one is logged and counted. Callers check
   /// has_space() first and co_await space() when full.
@@ -78,6 +94,7 @@ class Intake final : public net::TextSink {
     std::uint64_t& received_http;
     std::uint64_t& received_unix;
     std::uint64_t& received_unix_dgram;
+    std::uint64_t& received_sentry;
     std::uint64_t& rejected_malformed;
     std::uint64_t& rejected_invalid;
     std::uint64_t& rejected_too_large;
@@ -91,9 +108,20 @@ class Intake final : public net::TextSink {
   /// The parse context for one submission: the reused defaults plus time and transport hint.
   const core::ParseContext& context(std::string_view service_hint);
   void count_rejections(const core::BodyResult& r);
-  void warn_refused(net::UnixTransport transport, std::string_view field, std::string_view reason);
+  /// True, with `unavailable` or `queue_full` set and counted, when a body is refused before it
+  /// is read: the state store cannot commit, or the queue has no room for even one event.
+  bool refuse_at_once(std::string& unavailable, bool& queue_full);
+  /// Queues every one of `events`, or none when they do not all fit (counted as queue_full:
+  /// false); `ticket` gets the count the last one took.
+  bool enqueue(std::vector<core::Event>& events, std::uint64_t& ticket);
+  void warn_refused(std::string_view transport, std::string_view field, std::string_view reason);
+  /// A new Sentry event_id: 32 random hex digits.
+  std::string new_event_id();
 
   core::ParseContext ctx_;
+  std::vector<config::SentryProject> sentry_projects_;
+  core::Metrics& metrics_;
+  std::mt19937_64 ids_{std::random_device{}()};
   std::size_t capacity_;
   Counters counters_;
   const core::Clock& clock_;

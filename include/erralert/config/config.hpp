@@ -130,6 +130,21 @@ struct Defaults {
   Dedup dedup;
 };
 
+/// One Sentry project an unmodified Sentry SDK may send to (`ingest.sentry.projects[]`): its
+/// DSN is http://<key>@127.0.0.1:9780/<id>.
+struct SentryProject {
+  std::uint64_t id = 0;
+  std::string key;      ///< the DSN's public key; a secret: never logged, never in an answer
+  std::string service;  ///< the events' service; empty: a `service` tag, else defaults.service
+  bool operator==(const SentryProject&) const = default;
+};
+
+/// `ingest:`: protocols other than erralert's own that apps may send in.
+struct Ingest {
+  /// `sentry.projects`; empty: /api/{project}/envelope/ and /store/ answer 404.
+  std::vector<SentryProject> sentry_projects;
+};
+
 struct Config {
   std::string source;  ///< the file it was loaded from
   Server server;
@@ -140,6 +155,7 @@ struct Config {
   std::vector<Route> routes;  ///< when none are configured: one route to every receiver
   Redact redact;
   std::vector<Silence> silences;
+  Ingest ingest;
 };
 
 /// One thing wrong with a config file, located as precisely as the YAML allows.

@@ -48,6 +48,13 @@
 
 namespace erralert::core {
 
+/// The caps of the rules above, for stages that build events from other formats (ingest/).
+inline constexpr std::size_t kMaxEventDepth = 64;
+inline constexpr std::size_t kMaxMessageBytes = 8 * 1024;
+inline constexpr std::size_t kMaxDetailBytes = 16 * 1024;
+inline constexpr std::size_t kMaxStacktraceBytes = 16 * 1024;
+inline constexpr std::size_t kMaxFingerprintItems = 16;
+
 /// What the parser needs from outside: defaults, transport hints and the time of receipt.
 struct ParseContext {
   std::string default_service;      ///< config defaults.service; empty: service is required

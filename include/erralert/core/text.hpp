@@ -5,6 +5,7 @@
 //   istarts_with("HTTPS://x", "https://")     // true
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace erralert::core {
@@ -23,5 +24,13 @@ bool istarts_with(std::string_view s, std::string_view prefix);
 
 /// `s` without leading and trailing ASCII white space (space, \t, \r, \n, \f, \v).
 std::string_view trim(std::string_view s);
+
+/// `s` with %XX escapes decoded (a malformed escape stays as written); with `plus_is_space`, '+'
+/// is a space too, as in a query string or a form body (application/x-www-form-urlencoded).
+std::string percent_decode(std::string_view s, bool plus_is_space = false);
+
+/// Whether two secrets (a bearer token, a Sentry key) are equal, compared without leaking
+/// through timing how much of `given` was right.
+bool same_secret(std::string_view given, std::string_view secret);
 
 }  // namespace erralert::core

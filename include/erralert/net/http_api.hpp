@@ -12,6 +12,7 @@
 #include "erralert/config/config.hpp"
 #include "erralert/core/parse.hpp"
 #include "erralert/core/result.hpp"
+#include "erralert/ingest/sentry_post.hpp"
 
 namespace erralert::net {
 
@@ -21,6 +22,14 @@ struct IngestReply {
   std::string unavailable;  ///< nothing was queued: why (503)
   /// With server.http.durable_ack: the 202 waits for durable(ticket); 0: answer at once.
   std::uint64_t durable_ticket = 0;
+};
+
+/// How a POST to /api/{project}/envelope/ or /store/ went.
+struct SentryReply {
+  ingest::SentryRead read;  ///< read.event_id is never empty for an accepted post
+  bool queue_full = false;  ///< nothing was queued: 429 with Retry-After and X-Sentry-Rate-Limits
+  std::string unavailable;  ///< nothing was queued: why (503)
+  std::uint64_t durable_ticket = 0;  ///< as IngestReply's
 };
 
 /// How a reload went: no problems when the file loaded and runs now; else why it did not load
@@ -48,6 +57,8 @@ class HttpApi {
   /// Parses and queues a POST /v1/events body.
   virtual IngestReply ingest(std::string_view body, core::BodyFormat format,
                              std::string_view service_hint) = 0;
+  /// Reads and queues what a Sentry SDK posted.
+  virtual SentryReply ingest_sentry(const ingest::SentryPost& post) = 0;
   /// Resolves true once the events of an ingest that gave `ticket` are committed; false when
   /// they are not within the body timeout (the answer is then 503).
   virtual boost::asio::awaitable<bool> durable(std::uint64_t ticket) = 0;

@@ -35,8 +35,13 @@ struct HttpOptions {
 
 /// Answers that need only the headers: 403 for a foreign Origin or Host (every request), 401
 /// (POST /v1/events, /v1/silences and /-/reload; DELETE /v1/silences/{id}), 413 by
-/// Content-Length, 415 for a missing or other content type. nullopt: read the body.
+/// Content-Length (against body_limit()), 415 for a missing or other content type (not on the
+/// Sentry endpoints, whose SDKs authenticate by key and may send none). nullopt: read the body.
 std::optional<Response> precheck(const http::request_header<>& req, const HttpOptions& opts);
+
+/// The most body bytes a request with this header may send: server.http.max_body_bytes, and at
+/// most 20 MiB for the Sentry endpoints (what a body may decompress to).
+std::size_t body_limit(const http::request_header<>& req, const HttpOptions& opts);
 
 /// Answers a complete request whose header precheck() let through. An accepted POST
 /// /v1/events sets `*durable_ticket` to what HttpApi::durable() must confirm before the answer

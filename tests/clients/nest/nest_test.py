@@ -7,27 +7,16 @@ WORK_DIR, installs the locked packages with `npm ci` (from the npm registry, or 
 compiles, starts the app on port 0 and drives the four errors and a 300-error burst through it.
 Without npm or its registry the test fails, saying so.
 """
-import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(HERE, ".."))
 import harness  # noqa: E402
-
-
-def run(cmd, cwd, what):
-    started = time.monotonic()
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
-    if r.returncode != 0:
-        sys.exit(f"FAIL: {what} failed ({' '.join(cmd)}, exit {r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
-    print(f"{what}: {time.monotonic() - started:.1f} s")
 
 
 def prepare(work):
@@ -36,22 +25,8 @@ def prepare(work):
         shutil.copy(os.path.join(HERE, name), work)
     shutil.copy(os.path.join(HERE, "src", "main.ts"), os.path.join(work, "src"))
     shutil.copy(os.path.join(ROOT, "docs", "clients", "nest", "erralert.filter.ts"), os.path.join(work, "src"))
-    if shutil.which("npm") is None:
-        sys.exit("FAIL: npm is not installed (Node.js 20 and npm are needed for the Nest client test)")
-    run(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], work,
-        "npm ci (the npm registry must be reachable, or every package in npm's cache)")
-    run([os.path.join("node_modules", ".bin", "tsc"), "-p", "tsconfig.json", "--strict"], work, "tsc --strict")
-
-
-def call(base, method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"} if data else {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+    harness.npm_ci(work, "the Nest client test")
+    harness.run([os.path.join("node_modules", ".bin", "tsc"), "-p", "tsconfig.json", "--strict"], work, "tsc --strict")
 
 
 def main(binary, work):
@@ -66,15 +41,15 @@ def main(binary, work):
             base = f"http://127.0.0.1:{int(line.split()[1])}"
 
             # Nest's own answers, as without the filter.
-            s, b = call(base, "POST", "/v1/users?tag=a&password=hunter2", {"name": ""})
+            s, b = harness.call(base, "POST", "/v1/users?tag=a&password=hunter2", {"name": ""})
             harness.expect((s, b) == (400, {"message": ["name should not be empty", "name must be a string"],
                                             "error": "Bad Request", "statusCode": 400}), f"validation answer: {s} {b}")
-            s, b = call(base, "GET", "/v1/users/48213/embeddings?model=m")
+            s, b = harness.call(base, "GET", "/v1/users/48213/embeddings?model=m")
             harness.expect(s == 502 and b["code"] == "FEP-SEC-01001", f"custom answer: {s} {b}")
-            s, b = call(base, "GET", "/v1/accounts/7")
+            s, b = harness.call(base, "GET", "/v1/accounts/7")
             harness.expect((s, b) == (404, {"message": "No account 7", "error": "Not Found", "statusCode": 404}),
                            f"404 answer: {s} {b}")
-            s, b = call(base, "GET", "/v1/crash")
+            s, b = harness.call(base, "GET", "/v1/crash")
             harness.expect((s, b) == (500, {"statusCode": 500, "message": "Internal server error"}),
                            f"unhandled answer: {s} {b}")
 
@@ -84,9 +59,9 @@ def main(binary, work):
             harness.expect(c.get("detail", "").startswith("feign.FeignException$BadGateway"), f"detail kept: {c}")
             harness.expect(n["message"] == "No account 7" and n["exception"]["type"] == "NotFoundException", f"{n}")
 
-            s, b = call(base, "GET", "/test/burst")
+            s, b = harness.call(base, "GET", "/test/burst")
             harness.check_burst(d, b['ms'])
-            s, b = call(base, "GET", "/test/stats")
+            s, b = harness.call(base, "GET", "/test/stats")
             harness.expect(b["dropped"] == 0, f"dropped: {b}")
         finally:
             app.terminate()
