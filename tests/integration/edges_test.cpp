@@ -141,7 +141,7 @@ TEST(Edges, OutOfDescriptorsTheDaemonStillAnswersAndIdles) {
   LaunchOptions launch;
   launch.open_files_limit = 64;
   DaemonProcess d(kConsole, launch);
-  const long rss_before = rss_kib(d.pid());
+  [[maybe_unused]] const long rss_before = rss_kib(d.pid());
   {
     std::vector<std::unique_ptr<Fd>> held;
     for (int i = 0; i < 100; ++i) held.push_back(std::make_unique<Fd>(tcp_connect(d.port())));
@@ -166,8 +166,10 @@ TEST(Edges, OutOfDescriptorsTheDaemonStillAnswersAndIdles) {
   }
   // The connections gone, memory goes back to about its idle size.
   ASSERT_TRUE(eventually([&] { return metric(d.port(), "erralert_http_connections") <= 1; }));
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps freed memory by design
   EXPECT_TRUE(eventually([&] { return rss_kib(d.pid()) - rss_before < 8 * 1024; }))
       << rss_kib(d.pid()) - rss_before << " KiB more than before the crowd";
+#endif
   EXPECT_EQ(d.terminate(), 0);
 }
 
