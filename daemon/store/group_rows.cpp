@@ -100,14 +100,15 @@ bool valid(const core::GroupState& g) {
          g.dedup.min_count > 0;
 }
 
-std::string key_of(const core::GroupChange& c) {
-  std::string k = c.route;
+std::string key_of(std::string_view route, std::string_view receiver, std::string_view fingerprint) {
+  std::string k(route);
   k.push_back('\x1f');
-  k += c.receiver;
+  k += receiver;
   k.push_back('\x1f');
-  k += c.fingerprint;
+  k += fingerprint;
   return k;
 }
+std::string key_of(const core::GroupChange& c) { return key_of(c.route, c.receiver, c.fingerprint); }
 
 }  // namespace
 
@@ -290,7 +291,7 @@ void fold_group_log(Sqlite& db, std::size_t& damaged) {
 GroupCounts count_groups(Sqlite& db) {
   std::unordered_map<std::string, bool> closed;  // by group: remembered closed, or open
   Stmt s = db.prepare("SELECT route, receiver, fingerprint, closed FROM groups");
-  while (s.step()) closed[s.text(0) + '\x1f' + s.text(1) + '\x1f' + s.text(2)] = s.int64(3) != 0;
+  while (s.step()) closed[key_of(s.text(0), s.text(1), s.text(2))] = s.int64(3) != 0;
   Stmt log = db.prepare("SELECT changes FROM group_log ORDER BY seq");
   while (log.step()) {
     const auto changes = decode_log_row(log.blob(0));
