@@ -395,6 +395,10 @@ std::string state_line(const Notification& n, const GroupEntry& g) {
     out += std::string(out.empty() ? "" : std::string(kDot)) +
            "new errors past limits.max_open_groups, counted together; the latest is shown";
   }
+  if (g.host_only) {
+    out += std::string(out.empty() ? "" : std::string(kDot)) +
+           "counted on this host only: the fleet's Redis was unreachable, other hosts may report this window too";
+  }
   if (g.event->app_timestamp_ms) {  // the app's clock or a stale body: receipt time dates the alert
     out += std::string(out.empty() ? "" : std::string(kDot)) + "app's time " + format_rfc3339(*g.event->app_timestamp_ms);
   }
@@ -410,7 +414,9 @@ std::string footer_text(const Notification& n) {
   if (!is_digest(n) && !n.groups.front().fingerprint.empty()) {
     out += std::string(kDot) + "fingerprint " + short_fingerprint(n.groups.front().fingerprint);
   }
-  return out;
+  // A route's name may hold any character the config's author typed (or pasted): the footer is
+  // kept as free of direction controls as every other line a platform shows.
+  return neutralise_invisible(out);
 }
 
 std::int64_t last_seen(const GroupEntry& g) {
