@@ -15,8 +15,8 @@ namespace erralert::config {
 namespace {
 
 constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;
-constexpr std::array<std::string_view, 9> kRootKeys{"server", "storage", "limits",   "defaults", "receivers",
-                                                    "routes", "redact",  "silences", "ingest"};
+constexpr std::array<std::string_view, 10> kRootKeys{"server", "storage",  "limits", "defaults", "receivers",
+                                                     "routes", "redact",   "silences", "ingest", "cluster"};
 constexpr std::array<std::string_view, 5> kServerKeys{"http", "unix", "queue_capacity", "shutdown_timeout",
                                                       "max_connections"};
 constexpr std::array<std::string_view, 10> kHttpKeys{"listen",         "max_body_bytes",  "token",
@@ -194,6 +194,7 @@ void read_config(Reader& r, const YAML::Node& root, Config& cfg) {
   read_redact(r, f->value("redact"), "redact", cfg.redact);
   cfg.silences = read_silences(r, f->value("silences"), "silences");
   cfg.ingest = read_ingest(r, f->value("ingest"), "ingest");
+  cfg.cluster = read_cluster(r, f->value("cluster"), "cluster");
 }
 
 std::optional<std::string> getenv_lookup(const std::string& name) {

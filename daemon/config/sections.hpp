@@ -36,6 +36,9 @@ std::optional<std::vector<std::string>> read_group_by(Reader& r, const YAML::Nod
 /// `ingest:` (its `sentry.projects`).
 Ingest read_ingest(Reader& r, const YAML::Node& node, const std::string& path);
 
+/// `cluster:` (fleet mode).
+Cluster read_cluster(Reader& r, const YAML::Node& node, const std::string& path);
+
 /// A `dedup:` block; keys it leaves out keep their value from `base`.
 Dedup read_dedup(Reader& r, const YAML::Node& node, const std::string& path, Dedup base);
 

@@ -52,26 +52,17 @@ bool looks_like_token(std::string_view s) {
   return s.size() >= 16 || (s.size() >= 8 && std::any_of(s.begin(), s.end(), is_digit));
 }
 
-}  // namespace
+/// A URL's host and port, as parsed from its authority (after any user info).
+struct HostPort {
+  std::string host;  ///< no brackets, percent-decoded
+  bool host_is_ip = false;
+  std::uint16_t port = 0;
+};
 
-std::variant<HttpUrl, std::string> parse_http_url(std::string_view url) {
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::string("must not contain spaces or control characters");
-  }
-  HttpUrl u;
-  std::string_view rest;
-  if (istarts_with(url, "https://")) {
-    u.tls = true;
-    rest = url.substr(8);
-  } else if (istarts_with(url, "http://")) {
-    rest = url.substr(7);
-  } else {
-    return std::string("must start with https:// or http://");
-  }
-  const std::size_t auth_end = rest.find_first_of("/?#");
-  const std::string_view authority = rest.substr(0, auth_end);
-  std::string_view tail = auth_end == std::string_view::npos ? std::string_view{} : rest.substr(auth_end);
-  if (authority.find('@') != std::string_view::npos) return std::string("must not hold user info (user:password@)");
+/// Splits `authority` (no user info) into a host name, IPv4 or bracketed IPv6 address, and an
+/// optional port of 1..65535 (`default_port` without one). Else why not, never echoing it.
+std::variant<HostPort, std::string> parse_host_port(std::string_view authority, std::uint16_t default_port) {
+  HostPort u;
   std::string_view host;
   std::string_view port;
   bool has_port = false;
@@ -105,9 +96,38 @@ std::variant<HttpUrl, std::string> parse_http_url(std::string_view url) {
     if (!n) return std::string("has an invalid port (expected 1..65535)");
     u.port = *n;
   } else {
-    u.port = u.tls ? 443 : 80;
+    u.port = default_port;
   }
   u.host = u.host_is_ip ? std::string(host) : percent_decode(host);
+  return u;
+}
+
+}  // namespace
+
+std::variant<HttpUrl, std::string> parse_http_url(std::string_view url) {
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::string("must not contain spaces or control characters");
+  }
+  HttpUrl u;
+  std::string_view rest;
+  if (istarts_with(url, "https://")) {
+    u.tls = true;
+    rest = url.substr(8);
+  } else if (istarts_with(url, "http://")) {
+    rest = url.substr(7);
+  } else {
+    return std::string("must start with https:// or http://");
+  }
+  const std::size_t auth_end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, auth_end);
+  std::string_view tail = auth_end == std::string_view::npos ? std::string_view{} : rest.substr(auth_end);
+  if (authority.find('@') != std::string_view::npos) return std::string("must not hold user info (user:password@)");
+  auto hp = parse_host_port(authority, u.tls ? 443 : 80);
+  if (auto* why = std::get_if<std::string>(&hp)) return std::move(*why);
+  auto& parsed = std::get<HostPort>(hp);
+  u.host = std::move(parsed.host);
+  u.host_is_ip = parsed.host_is_ip;
+  u.port = parsed.port;
   u.authority = std::string(authority);
   tail = tail.substr(0, tail.find('#'));
   const std::size_t q = tail.find('?');
@@ -117,6 +137,49 @@ std::variant<HttpUrl, std::string> parse_http_url(std::string_view url) {
   }
   u.has_query = q != std::string_view::npos;
   u.target = tail.empty() || tail.front() == '?' ? "/" + std::string(tail) : std::string(tail);
+  return u;
+}
+
+std::variant<RedisUrl, std::string> parse_redis_url(std::string_view url) {
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::string("must not contain spaces or control characters");
+  }
+  if (istarts_with(url, "rediss://")) {
+    return std::string("rediss:// (TLS) is not supported: reach Redis on a private network or through a TLS tunnel");
+  }
+  if (!istarts_with(url, "redis://")) return std::string("must start with redis://");
+  std::string_view rest = url.substr(8);
+  const std::size_t auth_end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, auth_end);
+  const std::string_view tail = auth_end == std::string_view::npos ? std::string_view{} : rest.substr(auth_end);
+  RedisUrl u;
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view info = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    const std::size_t colon = info.find(':');
+    const std::string_view user = info.substr(0, colon);
+    const std::string_view password = colon == std::string_view::npos ? std::string_view{} : info.substr(colon + 1);
+    if (!well_encoded(user, "") || !well_encoded(password, ":")) {
+      return std::string("has a character in its user or password that must be percent-encoded");
+    }
+    if (colon == std::string_view::npos) {
+      u.password = percent_decode(user);  // redis://secret@host: the password alone, as redis-cli takes it
+    } else {
+      u.user = percent_decode(user);
+      u.password = percent_decode(password);
+    }
+  }
+  auto hp = parse_host_port(authority, 6379);
+  if (auto* why = std::get_if<std::string>(&hp)) return std::move(*why);
+  u.host = std::move(std::get<HostPort>(hp).host);
+  u.port = std::get<HostPort>(hp).port;
+  if (tail.empty() || tail == "/") return u;
+  if (tail.front() != '/') return std::string("takes no query or fragment");
+  const std::string_view db = tail.substr(1);
+  if (db.empty() || db.size() > 5 || !std::all_of(db.begin(), db.end(), is_digit)) {
+    return std::string("has a database that is not a number (redis://host:6379/0)");
+  }
+  u.db = std::stoi(std::string(db));
   return u;
 }
 

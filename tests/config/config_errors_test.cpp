@@ -179,6 +179,18 @@ const BadCase kCases[] = {
     {"sentry key that cannot be a DSN's user", "receivers: [{name: c, type: console}]\n"
      "ingest: {sentry: {projects: [{id: 1, key: 'a@b'}]}}\n",
      "t.yaml:2:43: ingest.sentry.projects[0].key: must be at most 256 letters, digits"},
+    {"cluster without redis", "receivers: [{name: c, type: console}]\ncluster: {key_prefix: x}\n",
+     "t.yaml:2:10: cluster.redis: required"},
+    {"cluster redis that is not a redis URL",
+     "receivers: [{name: c, type: console}]\ncluster: {redis: 'http://127.0.0.1:6379'}\n",
+     "t.yaml:2:18: cluster.redis: must start with redis://"},
+    {"cluster unknown key", "receivers: [{name: c, type: console}]\ncluster: {redis: 'redis://h', tls: true}\n",
+     "t.yaml:2:31: cluster.tls: unknown key"},
+    {"cluster key prefix with a space",
+     "receivers: [{name: c, type: console}]\ncluster: {redis: 'redis://h', key_prefix: 'a b'}\n",
+     "t.yaml:2:43: cluster.key_prefix: must be 1 to 128 letters"},
+    {"cluster zero timeout", "receivers: [{name: c, type: console}]\ncluster: {redis: 'redis://h', timeout: 0ms}\n",
+     "t.yaml:2:40: cluster.timeout:"},
     {"empty sentry service",
      "receivers: [{name: c, type: console}]\ningest: {sentry: {projects: [{id: 1, key: k, service: ''}]}}\n",
      "t.yaml:2:55: ingest.sentry.projects[0].service: must not be empty"},
@@ -265,6 +277,7 @@ ingest:
     projects:
       - {id: 1, key: "${BAD_KEY}"}
       - {id: 2, key: ")" + secret + R"( x"}
+cluster: {redis: "rediss://:)" + secret + R"(@h"}
 )";
   std::vector<std::string> found;
   std::string what;
@@ -274,7 +287,7 @@ ingest:
     what = e.what();
     for (const Problem& p : e.problems()) found.push_back(p.to_string());
   }
-  ASSERT_EQ(found.size(), 11u) << ::testing::PrintToString(found);
+  ASSERT_EQ(found.size(), 12u) << ::testing::PrintToString(found);
   for (const std::string& p : found) EXPECT_EQ(p.find(secret), std::string::npos) << p;
   EXPECT_EQ(what.find(secret), std::string::npos);
 }

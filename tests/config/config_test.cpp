@@ -158,6 +158,25 @@ ingest:
                   .ingest.sentry_projects.empty());
 }
 
+TEST(ConfigTest, ClusterBlock) {
+  const Config alone = testing_support::parse("receivers: [{name: c, type: console}]\n");
+  EXPECT_FALSE(alone.cluster.enabled());
+  const Config cfg = testing_support::parse(R"(receivers: [{name: c, type: console}]
+cluster: {redis: "redis://:${REDIS_PASSWORD}@10.0.0.5:6379/2", key_prefix: "pay:", timeout: 80ms, instance: web-3}
+)",
+                                            {{"REDIS_PASSWORD", "pw"}});
+  EXPECT_TRUE(cfg.cluster.enabled());
+  EXPECT_EQ(cfg.cluster.redis, "redis://:pw@10.0.0.5:6379/2");
+  EXPECT_EQ(cfg.cluster.key_prefix, "pay:");
+  EXPECT_EQ(cfg.cluster.timeout, 80ms);
+  EXPECT_EQ(cfg.cluster.instance, "web-3");
+  const Config defaults = testing_support::parse(
+      "receivers: [{name: c, type: console}]\ncluster: {redis: \"redis://127.0.0.1:6379/0\"}\n");
+  EXPECT_EQ(defaults.cluster.key_prefix, "erralert:");
+  EXPECT_EQ(defaults.cluster.timeout, 50ms);
+  EXPECT_EQ(defaults.cluster.instance, "");
+}
+
 TEST(ConfigTest, RateLimitDefaultsByType) {
   const Config cfg = parse(R"(
 receivers:

@@ -126,6 +126,55 @@ TEST(Url, PartsForTheRequest) {
   EXPECT_FALSE(bare.host_is_ip);
 }
 
+TEST(RedisUrl, PartsAndDefaults) {
+  const struct {
+    const char* url;
+    RedisUrl expected;
+  } rows[] = {
+      {"redis://127.0.0.1", {"127.0.0.1", 6379, "", "", 0}},
+      {"redis://127.0.0.1:6380/0", {"127.0.0.1", 6380, "", "", 0}},
+      {"REDIS://cache.internal/3", {"cache.internal", 6379, "", "", 3}},
+      {"redis://:s3cret@10.0.0.5:6379/1", {"10.0.0.5", 6379, "", "s3cret", 1}},
+      {"redis://s3cret@10.0.0.5", {"10.0.0.5", 6379, "", "s3cret", 0}},  // the password alone, as redis-cli takes it
+      {"redis://erralert:p%40ss%3Aword@[::1]:7000/", {"::1", 7000, "erralert", "p@ss:word", 0}},
+  };
+  for (const auto& row : rows) {
+    const auto parsed = parse_redis_url(row.url);
+    ASSERT_TRUE(std::holds_alternative<RedisUrl>(parsed)) << row.url << ": " << std::get<std::string>(parsed);
+    const auto& u = std::get<RedisUrl>(parsed);
+    EXPECT_EQ(u.host, row.expected.host) << row.url;
+    EXPECT_EQ(u.port, row.expected.port) << row.url;
+    EXPECT_EQ(u.user, row.expected.user) << row.url;
+    EXPECT_EQ(u.password, row.expected.password) << row.url;
+    EXPECT_EQ(u.db, row.expected.db) << row.url;
+  }
+}
+
+TEST(RedisUrl, RefusalsNeverEchoThePassword) {
+  const struct {
+    const char* url;
+    const char* reason;
+  } rows[] = {
+      {"http://127.0.0.1:6379", "must start with redis://"},
+      {"rediss://:SECRETPW@h", "rediss:// (TLS) is not supported"},
+      {"redis://:SECRETPW@", "has no host name"},
+      {"redis://:SECRETPW@h:0", "has an invalid port"},
+      {"redis://:SECRETPW@h:99999", "has an invalid port"},
+      {"redis://:SECRETPW@h/x", "has a database that is not a number"},
+      {"redis://:SECRETPW@h/1?timeout=1", "has a database that is not a number"},
+      {"redis://:SECRET PW@h", "must not contain spaces"},
+      {"redis://:SECRET%zzPW@h", "has a character in its user or password"},
+      {"redis://:SECRETPW@[::1", "has an IPv6 address without its closing ]"},
+  };
+  for (const auto& row : rows) {
+    const auto parsed = parse_redis_url(row.url);
+    ASSERT_TRUE(std::holds_alternative<std::string>(parsed)) << row.url;
+    const auto& why = std::get<std::string>(parsed);
+    EXPECT_NE(why.find(row.reason), std::string::npos) << row.url << ": " << why;
+    EXPECT_EQ(why.find("SECRET"), std::string::npos) << why;
+  }
+}
+
 TEST(UrlScrubber, TakesTheUrlItsPathAndItsTokenOutOfAnswers) {
   const std::string token = "AbCdEf0123456789xyzTOKEN";
   const std::string url = "https://discord.com/api/webhooks/123456789012/" + token + "?wait=true";

@@ -145,6 +145,17 @@ struct Ingest {
   std::vector<SentryProject> sentry_projects;
 };
 
+/// `cluster:`: fleet mode, where the sidecars of many hosts share grouping and pacing through
+/// Redis (CONTRACT.md section 8). Without `redis` each sidecar works alone.
+struct Cluster {
+  std::string redis;  ///< redis://[user:password@]host[:port][/db]; a secret (it may hold a password)
+  std::string key_prefix = "erralert:";
+  Duration timeout{std::chrono::milliseconds(50)};  ///< per Redis round trip; past it, work alone
+  std::string instance;  ///< this sidecar's name in the fleet; empty: the host name
+  bool enabled() const { return !redis.empty(); }
+  bool operator==(const Cluster&) const = default;
+};
+
 struct Config {
   std::string source;  ///< the file it was loaded from
   Server server;
@@ -156,6 +167,7 @@ struct Config {
   Redact redact;
   std::vector<Silence> silences;
   Ingest ingest;
+  Cluster cluster;
 };
 
 /// One thing wrong with a config file, located as precisely as the YAML allows.

@@ -1,7 +1,8 @@
-// Receiver URLs: the one parser that the config loader and the HTTPS client both call, and the
+// Receiver and Redis URLs: the one parser that the config loader and the HTTPS client both call, and the
 // scrubber that keeps a URL's secret parts out of what a platform answers.
 //
 //   auto u = parse_http_url("https://discord.com/api/webhooks/1/abc");  // HttpUrl or why not
+//   auto r = parse_redis_url("redis://:pw@10.0.0.5:6379/0");            // RedisUrl or why not
 //   if (auto why = url_error(url, *find_platform("discord"))) report(*why);  // never echoes url
 //   UrlScrubber scrub(url);
 //   std::string safe = scrub("Cannot POST /api/webhooks/1/abc");  // "Cannot POST [redacted]"
@@ -34,6 +35,19 @@ struct HttpUrl {
 /// path and query of URL characters (percent-encoded where needed). Else why not, in words that
 /// never echo the URL.
 std::variant<HttpUrl, std::string> parse_http_url(std::string_view url);
+
+/// Where fleet mode's Redis is (cluster.redis).
+struct RedisUrl {
+  std::string host;  ///< no brackets
+  std::uint16_t port = 6379;
+  std::string user;      ///< empty: AUTH with the password alone (or no AUTH without one)
+  std::string password;  ///< a secret, like a webhook URL: never logged
+  int db = 0;
+};
+
+/// Splits `url`: "redis://[[user]:password@]host[:port][/db]", user and password
+/// percent-decoded. Else why not, in words that never echo the URL (it may hold a password).
+std::variant<RedisUrl, std::string> parse_redis_url(std::string_view url);
 
 /// Why `url` cannot be a receiver URL of any platform; nullopt when it can.
 std::optional<std::string> url_error(std::string_view url);
