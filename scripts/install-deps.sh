@@ -16,6 +16,8 @@ packages=(
   nodejs
   python3-sentry-sdk  # Debian's sentry-python 1.9.10 against /api/{project}/store/ (tests/clients/sentry/)
   prometheus  # promtool, which lints GET /metrics (tests/integration/metrics_test.cpp)
+  # Fleet mode (cluster.redis): hiredis frames and parses RESP; the tests start a real redis-server.
+  libhiredis-dev redis-server
 )
 # npm comes with Node.js from NodeSource (Debian's npm package would conflict with it).
 command -v npm >/dev/null 2>&1 || packages+=(npm)

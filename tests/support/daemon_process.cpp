@@ -146,7 +146,8 @@ void pump(int fd, std::string& into, std::mutex& mu, std::condition_variable& cv
   ::close(fd);
 }
 
-/// waitpid with a deadline: poll() on a pidfd wakes exactly when the process exits.
+}  // namespace
+
 bool wait_exit(pid_t pid, int& code, std::chrono::milliseconds timeout) {
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (fd >= 0) {
@@ -160,7 +161,6 @@ bool wait_exit(pid_t pid, int& code, std::chrono::milliseconds timeout) {
   return true;
 }
 
-}  // namespace
 
 CommandResult run_erralertd(const std::vector<std::string>& args, const std::string& stdin_text,
                             std::chrono::seconds timeout, long file_size_limit) {

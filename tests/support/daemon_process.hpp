@@ -40,6 +40,10 @@ void write_file(const std::string& path, const std::string& text);
 /// The bytes of the file at `path`; empty when it cannot be read.
 std::string read_file(const std::string& path);
 
+/// waitpid with a deadline (poll() on a pidfd wakes exactly when `pid` exits): true once it
+/// exited and was reaped, with its exit code in `code` (-1 when a signal ended it).
+bool wait_exit(pid_t pid, int& code, std::chrono::milliseconds timeout);
+
 /// Runs `erralertd` with `args` to completion (bounded) and returns its exit code and output.
 struct CommandResult {
   int exit_code = -1;
