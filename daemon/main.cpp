@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "erralert/app/cluster_cli.hpp"
 #include "erralert/app/daemon.hpp"
 #include "erralert/app/logging.hpp"
 #include "erralert/app/route_test.hpp"
@@ -109,6 +110,14 @@ int main(int argc, char** argv) {
     sub->add_option("--output", state_output, "text (the default) or json")->check(CLI::IsMember({"text", "json"}));
   }
 
+  auto* cluster = cli.add_subcommand("cluster", "fleet mode: what the sidecars share in Redis");
+  cluster->require_subcommand(1);
+  app::ClusterOptions clo;
+  std::string cluster_output = "text";
+  auto* cluster_status = cluster->add_subcommand("status", "the sidecars alive, the groups each owns, the shared pace");
+  cluster_status->add_option("--output", cluster_output, "text (the default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -135,6 +144,11 @@ int main(int argc, char** argv) {
     sto.json = state_output == "json";
     if (*retry) sto.retry = retry_id;
     return *state_stats ? app::state_stats(sto, std::cout, std::cerr) : app::state_dead_letters(sto, std::cout, std::cerr);
+  }
+  if (*cluster_status) {
+    clo.config = config_path;
+    clo.json = cluster_output == "json";
+    return app::cluster_status(clo, std::cout, std::cerr);
   }
   if (*route_test) {
     rto.config = config_path;

@@ -114,6 +114,20 @@ void Daemon::describe_metrics() {
   metrics_.describe("delivery_seconds", "histogram",
                     "Seconds from a notification's acceptance to its platform taking it, retries included.");
   metrics_.describe("config_reloads_total", "counter", "Config reloads, by result.");
+  metrics_.describe("cluster_mode", "gauge",
+                    "Fleet mode: 1 for the mode this sidecar is in (shared: grouping and pacing with the fleet "
+                    "through Redis; alone: Redis unreachable or slower than cluster.timeout).");
+  metrics_.describe("cluster_mode_changes_total", "counter", "Changes of fleet mode, by the mode changed to.");
+  metrics_.describe("cluster_errors_total", "counter",
+                    "Redis round trips of fleet mode that failed or took longer than cluster.timeout, and scripts that failed.");
+  metrics_.describe("cluster_commands_total", "counter", "Redis commands fleet mode sent (scripts and heartbeats).");
+  metrics_.describe("cluster_events_forwarded_total", "counter",
+                    "Events counted here and handed to the sidecar that owns their group, to report with the fleet's count.");
+  metrics_.describe("cluster_events_taken_total", "counter",
+                    "Events other sidecars counted that this one reported, as the owner of their group.");
+  metrics_.describe("cluster_notifications_alone_total", "counter",
+                    "Notifications sent with this host's count alone while the fleet was unreachable.");
+  metrics_.describe("cluster_groups", "gauge", "Groups this sidecar watches in the fleet, by role (owner, watcher).");
   metrics_.describe("build_info", "gauge", "Always 1; the version label names the running erralertd.");
   metrics_.describe("pipeline_queue_depth", "gauge", "Events accepted and waiting for the pipeline.");
   metrics_.describe("http_connections", "gauge", "HTTP connections open now.");
@@ -140,7 +154,7 @@ void Daemon::describe_metrics() {
 }
 
 void Daemon::build_receivers(const config::Config& cfg, std::map<std::string, std::vector<core::Outbox::Item>> backlogs) {
-  deliver::ReceiverContext ctx{io_.get_executor(), &clock_, &metrics_, store_.get(), stdout, {}};
+  deliver::ReceiverContext ctx{io_.get_executor(), &clock_, &metrics_, store_.get(), stdout, {}, fleet_pace_.get()};
   ReceiverMap built;
   for (const auto& r : cfg.receivers) {
     // A receiver whose config is unchanged keeps running (its queue, pacing and connection);
@@ -253,8 +267,24 @@ void Daemon::after_commit() {
   }
 }
 
+void Daemon::start_fleet() {
+  if (!cfg_.cluster.enabled()) return;
+  fleet_ = std::make_unique<cluster::Fleet>(io_.get_executor(), cfg_.cluster,
+                                            cluster::instance_name(cfg_.cluster, host_), metrics_);
+  fleet_pace_ = std::make_unique<cluster::FleetPace>(io_.get_executor(), *fleet_);
+  shared_groups_ = std::make_unique<cluster::SharedGroups>(
+      io_.get_executor(), *fleet_, clock_, metrics_, [this](core::Notification n) { dispatcher_.hand_to_receiver(std::move(n)); },
+      [this] { dispatcher_.flush_receivers(); });
+  dispatcher_.divert_to([this](core::Notification n) { shared_groups_->submit(std::move(n)); });
+  fleet_->start();
+  asio::co_spawn(io_, shared_groups_->run(), asio::detached);
+  spdlog::info("fleet mode: instance {}, keys {}*, round trips within {} ms; alone until Redis answers",
+               fleet_->instance(), fleet_->prefix(), cfg_.cluster.timeout.count());
+}
+
 void Daemon::start() {
   ensure_storage_dir(cfg_.storage.dir);
+  start_fleet();
   open_store();
   const auto& s = cfg_.server;
   // Sockets systemd listens on (erralertd.socket) replace the ones the config would bind, so
@@ -359,8 +389,11 @@ asio::awaitable<void> Daemon::shutdown() {
   // 2. Run every queued event through the pipeline.
   intake_.stop();
   co_await dispatcher_.done();
+  // 2b. In fleet mode, what the groups produced is reported to the fleet first.
+  if (shared_groups_) co_await shared_groups_->stop();
   // 3. Deliver what can be delivered in time; the rest stays in the store.
   for (auto& [name, r] : receivers_) co_await r->drain(deadline);
+  if (fleet_) co_await fleet_->stop();
   // 4. Commit everything: the groups, what waits, what was delivered.
   if (std::string why; !store_->commit_now(&why)) {
     spdlog::error("state store: the last commit failed ({}); what was recorded since the last good commit is lost",
@@ -391,6 +424,7 @@ net::ReloadReply Daemon::apply_config_file() {
         next.server.unix.dgram_path != cfg_.server.unix.dgram_path) {
       spdlog::warn("reload: listener addresses changed; they apply after a restart");
     }
+    if (next.cluster != cfg_.cluster) spdlog::warn("reload: the cluster block changed; it applies after a restart");
     // Groups first, so what a removed route still holds reaches the receivers it was for; then
     // the receivers, the intake, and the new config in one swap (listeners and storage apply
     // after a restart).
@@ -401,6 +435,7 @@ net::ReloadReply Daemon::apply_config_file() {
     intake_.reconfigure(next);
     next.server = cfg_.server;
     next.storage = cfg_.storage;
+    next.cluster = cfg_.cluster;
     cfg_ = std::move(next);
     ++metrics_.counter("config_reloads_total", {{"result", "success"}});
     spdlog::info("reloaded {}: {} receivers, {} routes", path, cfg_.receivers.size(), cfg_.routes.size());
@@ -466,7 +501,24 @@ nlohmann::json Daemon::status() {
           {"events_pending_in_groups", dispatcher_.pending_events()},
           {"spool_notifications", store_->disk().spool_rows},
           {"store", store_status()},
-          {"sentry_projects", sentry_status(cfg_)}};
+          {"sentry_projects", sentry_status(cfg_)},
+          {"cluster", fleet_status()}};
+}
+
+nlohmann::json Daemon::fleet_status() const {
+  if (!fleet_) return {{"mode", "off"}};
+  nlohmann::json s = fleet_->status();
+  s["groups_watched"] = shared_groups_->watched();
+  s["groups_owned"] = shared_groups_->owned();
+  return s;
+}
+
+std::vector<std::string> Daemon::ready_notes() {
+  std::vector<std::string> notes;
+  if (fleet_) {
+    if (auto why = fleet_->alone_reason()) notes.push_back(*why);
+  }
+  return notes;
 }
 
 std::vector<std::string> Daemon::not_ready_reasons() {

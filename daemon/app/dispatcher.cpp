@@ -60,17 +60,29 @@ void Dispatcher::deliver(core::Aggregator::Step& step) {
   overflowed_ += step.overflowed;
   below_threshold_ += step.below_threshold;
   for (auto& n : step.notifications) {
-    auto it = receivers_.find(n.receiver);
-    if (it == receivers_.end()) {
-      // Routes name only configured receivers, so this is a bug; say so rather than lose it unseen.
-      ++metrics_.counter("notifications_dropped_total", {{"receiver", n.receiver}});
-      spdlog::error("no receiver {} for a {} notification of {} events; dropped", n.receiver, core::to_string(n.kind),
-                    n.total_count());
-      continue;
+    if (divert_) {
+      divert_(std::move(n));
+    } else {
+      hand_to_receiver(std::move(n));
     }
-    it->second->deliver(std::move(n));
   }
   step = {};
+  if (!divert_) flush_receivers();
+}
+
+void Dispatcher::hand_to_receiver(core::Notification n) {
+  auto it = receivers_.find(n.receiver);
+  if (it == receivers_.end()) {
+    // Routes name only configured receivers, so this is a bug; say so rather than lose it unseen.
+    ++metrics_.counter("notifications_dropped_total", {{"receiver", n.receiver}});
+    spdlog::error("no receiver {} for a {} notification of {} events; dropped", n.receiver, core::to_string(n.kind),
+                  n.total_count());
+    return;
+  }
+  it->second->deliver(std::move(n));
+}
+
+void Dispatcher::flush_receivers() {
   for (auto& [name, r] : receivers_) r->flush();
 }
 

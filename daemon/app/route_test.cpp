@@ -85,13 +85,9 @@ int route_test(const RouteTestOptions& o, std::ostream& out, std::ostream& err) 
     err << "erralertd route-test: --output must be text or json\n";
     return kExitUsage;
   }
-  config::Config cfg;
-  try {
-    cfg = config::load_config(o.config);
-  } catch (const config::ConfigError& e) {
-    for (const auto& p : e.problems()) err << p.to_string() << "\n";
-    return kExitInvalid;
-  }
+  const auto loaded = config::load_config_or_report(o.config, err);
+  if (!loaded) return kExitInvalid;
+  const config::Config& cfg = *loaded;
   std::string text;
   try {
     text = read_input_text(o.json_file, "--json");

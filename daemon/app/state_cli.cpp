@@ -15,12 +15,8 @@ namespace {
 
 /// The storage.dir of `o.config`; nullopt (with the problems on `err`) when it does not load.
 std::optional<std::string> storage_dir(const StateOptions& o, std::ostream& err) {
-  try {
-    return config::load_config(o.config).storage.dir;
-  } catch (const config::ConfigError& e) {
-    for (const auto& p : e.problems()) err << p.to_string() << "\n";
-    return std::nullopt;
-  }
+  const auto cfg = config::load_config_or_report(o.config, err);
+  return cfg ? std::optional<std::string>(cfg->storage.dir) : std::nullopt;
 }
 
 }  // namespace

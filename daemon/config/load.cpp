@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <ostream>
 
 #include <re2/re2.h>
 #include <yaml-cpp/depthguard.h>
@@ -220,6 +221,15 @@ Config parse_config(std::string_view text, const std::string& file,
   }
   if (!r.ok()) throw ConfigError(r.take_problems());
   return cfg;
+}
+
+std::optional<Config> load_config_or_report(const std::string& path, std::ostream& err) {
+  try {
+    return load_config(path);
+  } catch (const ConfigError& e) {
+    for (const auto& p : e.problems()) err << p.to_string() << "\n";
+    return std::nullopt;
+  }
 }
 
 Config load_config(const std::string& path) {

@@ -40,7 +40,8 @@ std::optional<GroupEntry> group_from_json(const json& j) {
   if (!read(j, "fingerprint", g.fingerprint) || !read(j, "count", g.count) ||
       !read(j, "first_seen_ms", g.first_seen_ms) || !read(j, "last_seen_ms", g.last_seen_ms) ||
       !read(j, "total", g.total) || !read(j, "window_ms", g.window_ms) || !read(j, "seen_before", g.seen_before) ||
-      !read(j, "seen_before_since_ms", g.seen_before_since_ms) || !read(j, "overflow", g.overflow)) {
+      !read(j, "seen_before_since_ms", g.seen_before_since_ms) || !read(j, "overflow", g.overflow) ||
+      !read(j, "host_only", g.host_only)) {
     return std::nullopt;
   }
   const auto event = j.find("event");
@@ -72,6 +73,7 @@ json notification_to_json(const Notification& n) {
       entry["seen_before_since_ms"] = g.seen_before_since_ms;
     }
     if (g.overflow) entry["overflow"] = true;
+    if (g.host_only) entry["host_only"] = true;
     entry["event"] = g.event ? to_json(*g.event, true) : json::object();
     groups.push_back(std::move(entry));
   }

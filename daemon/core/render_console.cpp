@@ -95,6 +95,7 @@ void append_group(std::string& out, const Notification& n, const GroupEntry& g) 
     append_field(out, "seen_before_since", format_rfc3339(g.seen_before_since_ms));
   }
   if (g.overflow) append_field(out, "overflow", "true");
+  if (g.host_only) append_field(out, "host_only", "true");
   if (e.app_timestamp_ms) append_field(out, "app_time", format_rfc3339(*e.app_timestamp_ms));
   append_field(out, "trace", e.trace_id);
   append_field(out, "host", e.host);

@@ -17,6 +17,7 @@ nlohmann::json render_webhook(const Notification& n) {
       group["seen_before"] = {{"count", g.seen_before}, {"since", format_rfc3339(g.seen_before_since_ms)}};
     }
     if (g.overflow) group["overflow"] = true;
+    if (g.host_only) group["host_only"] = true;
     groups.push_back(std::move(group));
   }
   return {{"kind", to_string(n.kind)},

@@ -58,6 +58,9 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
         schedule(windows_of(cfg.rate_limit), {cfg.retry_initial, cfg.retry_max, cfg.retry_for}),
         client(ctx.make_client ? ctx.make_client(cfg)
                                : std::make_unique<net::HttpsClient>(ctx.executor, cfg.url, cfg.ca_file, cfg.timeout)),
+        shared_pace(ctx.shared_pace),
+        pace_id(shared_pace ? deliver::pace_id(cfg) : std::string()),
+        rate_limit(cfg.rate_limit),
         wake(ctx.executor),
         progress(ctx.executor),
         rng(std::random_device{}()),
@@ -75,6 +78,9 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
   core::Outbox outbox;
   core::RetrySchedule schedule;
   std::unique_ptr<net::HttpClient> client;
+  SharedPace* shared_pace;  // fleet mode: the webhook's budget is the fleet's
+  const std::string pace_id;
+  const std::vector<config::RateWindow> rate_limit;
   asio::steady_timer wake;
   net::Signal progress;  // after every answer applied: what drain() waits on
   std::mt19937_64 rng;
@@ -166,6 +172,10 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
       ++metrics.counter("notifications_failed_total", {{"receiver", name}, {"reason", d.reason}});
       last_error = d.detail;
     }
+    if (shared_pace) {  // what the platform said holds every sidecar sending to it
+      if (d.verdict == core::Verdict::rate_limited) shared_pace->hold(pace_id, d.wait);
+      if (bucket_wait) shared_pace->hold(pace_id, *bucket_wait);
+    }
     switch (step) {
       case core::RetrySchedule::Step::done:
         ++metrics.counter("notifications_sent_total", {{"receiver", name}, {"kind", std::string(head.kind())}});
@@ -224,6 +234,15 @@ struct HttpReceiver::State : std::enable_shared_from_this<State> {
       if (const std::int64_t due = schedule.due(outbox.front().attempt, now); due > now) {
         co_await sleep_until(due);
         continue;
+      }
+      if (shared_pace) {
+        const auto wait = co_await shared_pace->acquire(pace_id, rate_limit);
+        if (stopped) break;
+        if (wait && wait->count() > 0) {  // the fleet's budget for this webhook is spent for now
+          co_await sleep_until(clock.now_ms() + wait->count());
+          continue;
+        }
+        if (outbox.empty() || !disabled.empty()) continue;
       }
       schedule.sent(now);
       sending = true;

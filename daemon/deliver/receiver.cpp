@@ -1,6 +1,9 @@
 // make_receiver: a console receiver, or an HTTP one posting as its platform's row says.
 #include "erralert/deliver/receiver.hpp"
 
+#include <openssl/sha.h>
+
+#include <cstdio>
 #include <stdexcept>
 
 #include "erralert/deliver/console_receiver.hpp"
@@ -10,6 +13,14 @@
 namespace erralert::deliver {
 
 std::string_view to_string(ReceiverState s) { return s == ReceiverState::ready ? "ready" : "disabled"; }
+
+std::string pace_id(const config::Receiver& cfg) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  ::SHA256(reinterpret_cast<const unsigned char*>(cfg.url.data()), cfg.url.size(), digest);
+  std::string hex(32, '0');  // 128 bits: no two webhooks of a fleet share a budget by chance
+  for (int i = 0; i < 16; ++i) std::snprintf(&hex[2 * i], 3, "%02x", digest[i]);
+  return hex;
+}
 
 std::unique_ptr<Receiver> make_receiver(const config::Receiver& cfg, const ReceiverContext& ctx,
                                         std::vector<core::Outbox::Item> backlog) {

@@ -445,7 +445,11 @@ Response route(const Request& req, HttpApi& api, std::uint64_t* durable_ticket) 
   if (path == "/readyz") {
     if (!get) return method_not_allowed(req, "GET");
     auto reasons = api.not_ready_reasons();
-    if (reasons.empty()) return json_response(http::status::ok, {{"status", "ready"}}, v, keep);
+    if (reasons.empty()) {
+      nlohmann::json body = {{"status", "ready"}};
+      if (auto notes = api.ready_notes(); !notes.empty()) body["notes"] = std::move(notes);
+      return json_response(http::status::ok, body, v, keep);
+    }
     return json_response(http::status::service_unavailable,
                          {{"status", "not_ready"}, {"reasons", reasons}}, v, keep);
   }

@@ -237,7 +237,7 @@ ceiling_dgrams() {
 # Writes erralertd's bench config: loopback HTTP, sockets and storage in the temp dir, and the
 # receiver given as YAML (console by default).
 write_config() {
-  local file="$1" port="$2" receiver="$3"
+  local file="$1" port="$2" receiver="$3" extra="${4:-}"
   cat >"$file" <<EOF
 # erralertd bench config (written by tests/bench/run.sh)
 server:
@@ -251,6 +251,7 @@ receivers:
 routes:
   - name: everything
     receivers: [$(sed 's/.*name: \([a-z]*\).*/\1/' <<<"$receiver")]
+$extra
 EOF
 }
 
@@ -416,6 +417,45 @@ grouping_row() {
 grouping_row down one '{name: down, type: webhook, url: "http://127.0.0.1:9/hook"}'
 grouping_row paced distinct "{name: paced, type: discord, url: \"http://127.0.0.1:$ceiling_port/api/webhooks/1/bench\"}"
 
+# ---- 10, 11: fleet mode ---------------------------------------------------------------------
+# Rows 1 and 2's loads on an erralertd in fleet mode, its Redis (redis-server, no persistence)
+# on 127.0.0.1 beside the load: the ratio to the ceiling, and Redis commands per event.
+fleet_row() {
+  local key="$1" mode="$2" rport port pid i
+  rport=$(free_port)
+  start_bg "redis-$key" "${load_cpu[@]}" redis-server --port "$rport" --bind 127.0.0.1 --save "" \
+    --appendonly no --dir "$work" --daemonize no
+  local redis_pid=$started_pid
+  for i in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  port=$(free_port)
+  write_config "$work/$key.yaml" "$port" "{name: console, type: console}" \
+    "cluster: {redis: \"redis://127.0.0.1:$rport/0\", instance: bench}"
+  if start_erralertd "erralertd-$key" "$work/$key.yaml" "$port"; then
+    pid=$started_pid
+    for i in $(seq 50); do
+      curl -s "http://127.0.0.1:$port/metrics" | grep -q '^erralert_cluster_mode{mode="shared"} 1' && break
+      sleep 0.1
+    done
+    http_row "$key" "$mode" "$port" "$pid" "$rounds"
+    local metrics_text
+    metrics_text=$(curl -s "http://127.0.0.1:$port/metrics")
+    r[${key}_cmds]=$(awk '/^erralert_cluster_commands_total / { c = $2 } /^erralert_events_received_total/ { e += $2 }
+      END { printf "%.4f Redis commands per event (%d commands, %d events)", (e > 0 ? c / e : 0), c, e }' <<<"$metrics_text")
+    r[${key}_mode]=$(awk '/^erralert_cluster_mode\{mode="shared"\}/ { print ($2 == 1 ? "shared" : "alone") }' <<<"$metrics_text")
+    stop_pid "$pid"
+  else
+    r[${key}_note]="erralertd did not start: $(grep -v '^$' "$work/erralertd-$key.err" | tail -1)"
+  fi
+  stop_pid "$redis_pid"
+}
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+  fleet_row fleet_one one
+  fleet_row fleet_distinct distinct
+else
+  r[fleet_one_note]="redis-server is not installed (scripts/install-deps.sh installs it)"
+  r[fleet_distinct_note]=${r[fleet_one_note]}
+fi
+
 # ---- 5: first occurrence to webhook ---------------------------------------------------------
 
 log "latency: $latency_count first occurrences, one every 2 ms, webhook to a local receiver"
@@ -551,6 +591,22 @@ grouping_cells down "8. row 1 with the receiver down: a webhook on a closed port
   "$(le "${r[down_files]:-99}" 2)" 1
 grouping_cells paced "9. row 2 into a Discord receiver at Discord's pace (req/s)" " (Discord's pace allows $paced_cap)" \
   "$(awk -v f="${r[paced_files]:-99999}" -v s="${r[paced_sent]:-99999}" -v c="$paced_cap" 'BEGIN { print (f <= 10001 && s <= c) }')" 2
+
+fleet_cells() {
+  local key="$1" title="$2"
+  if [[ -n "${r[${key}_note]:-}" ]]; then
+    add_row "$title" "-" "n/a" "-" "ratio ≥ 0.80" "n/a" "${r[${key}_note]}"
+    return
+  fi
+  local q ok=0
+  q=$(ratio "${r[${key}_e]}" "${r[${key}_c]}")
+  [[ "${r[${key}_mode]:-}" == shared ]] && ok=$(ge "$q" 0.80)
+  add_row "$title" "$(group "${r[${key}_c]}")" "$(group "${r[${key}_e]}") (**$q**)" "-" "ratio ≥ 0.80" \
+    "$(pass_if "$ok")" \
+    "ratio by round: ${r[${key}_rounds]}; mode at the end: ${r[${key}_mode]:-?}; ${r[${key}_cmds]}; server CPU: erralertd ${r[${key}_e_cpu]}%; non-2xx + socket errors: ${r[${key}_e_bad]}"
+}
+fleet_cells fleet_one "10. row 1 in fleet mode, Redis on 127.0.0.1 (req/s)"
+fleet_cells fleet_distinct "11. row 2 in fleet mode, Redis on 127.0.0.1 (req/s)"
 
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]] && commit="$commit (with local changes)"

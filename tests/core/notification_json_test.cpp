@@ -50,6 +50,7 @@ Notification full_notification(K kind) {
   g.seen_before = 77;
   g.seen_before_since_ms = 1'795'300'000'000;
   g.overflow = true;
+  g.host_only = true;
   GroupEntry& plain = n.groups.emplace_back();  // the fields left out of the JSON when unset
   plain.fingerprint = "0000aaaa";
   plain.count = 1;
@@ -83,6 +84,7 @@ void expect_same(const Notification& a, const Notification& b) {
     EXPECT_EQ(x.seen_before, y.seen_before);
     EXPECT_EQ(x.seen_before_since_ms, y.seen_before_since_ms);
     EXPECT_EQ(x.overflow, y.overflow);
+    EXPECT_EQ(x.host_only, y.host_only);
     ASSERT_TRUE(x.event && y.event);
     EXPECT_EQ(to_json(*x.event, true), to_json(*y.event, true));
   }
@@ -151,6 +153,7 @@ TEST(NotificationJson, WhatIsNotANotificationIsNulloptNeverAThrow) {
       {"seen_before negative", [&](json& j) { group(j)["seen_before"] = -1; }},
       {"seen_before_since_ms an object", [&](json& j) { group(j)["seen_before_since_ms"] = json::object(); }},
       {"overflow a string", [&](json& j) { group(j)["overflow"] = "yes"; }},
+      {"host_only a number", [&](json& j) { group(j)["host_only"] = 1; }},
       {"no event", [&](json& j) { group(j).erase("event"); }},
       {"event a string", [&](json& j) { group(j)["event"] = "boom"; }},
       {"event without a service", [&](json& j) { group(j)["event"].erase("service"); }},

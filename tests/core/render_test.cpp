@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "erralert/core/render_console.hpp"
 #include "erralert/core/utf8.hpp"
 #include "render_limits.hpp"
 
@@ -218,6 +219,21 @@ TEST(RenderDiscord, AStaleAppTimeIsShownBesideTheReceiptTime) {
   EXPECT_NE(slack.dump().find("app's time 2022-12-22T04:49:46.123Z"), std::string::npos) << slack.dump(1);
   const json hook = render_webhook(single(NotificationKind::first, 1, kSeen, e));
   EXPECT_EQ(hook["groups"][0]["event"]["app_timestamp"], "2022-12-22T04:49:46.123Z");
+}
+
+TEST(RenderAll, ACountOfThisHostAloneSaysSoOnEveryPlatform) {
+  // Fleet mode, Redis unreachable: another host may report the same window of this group.
+  Notification n = single(NotificationKind::summary, 40, kSeen, seed_event());
+  n.groups[0].host_only = true;
+  for (const std::string& body : {render_discord(n).dump(), render_slack(n).dump()}) {
+    EXPECT_NE(body.find("counted on this host only"), std::string::npos) << body;
+  }
+  EXPECT_EQ(render_webhook(n)["groups"][0]["host_only"], true);
+  EXPECT_NE(render_console(n).find(" host_only=true"), std::string::npos) << render_console(n);
+  n.groups[0].host_only = false;
+  EXPECT_EQ(render_discord(n).dump().find("this host only"), std::string::npos);
+  EXPECT_FALSE(render_webhook(n)["groups"][0].contains("host_only"));
+  EXPECT_EQ(render_console(n).find("host_only"), std::string::npos);
 }
 
 // ---- hostile text -----------------------------------------------------------------------------

@@ -127,6 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       g.seen_before_since_ms = in.ConsumeIntegralInRange<std::int64_t>(0, 253402300799999);
     }
     g.overflow = in.ConsumeBool();
+    g.host_only = in.ConsumeBool();
   }
   if (in.ConsumeBool()) n.groups.resize(in.ConsumeIntegralInRange<std::size_t>(0, 1));
   n.other_groups = in.ConsumeIntegral<std::uint16_t>();

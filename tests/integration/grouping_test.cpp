@@ -44,19 +44,6 @@ std::vector<json> distinct(const std::string& service, const std::string& prefix
   return out;
 }
 
-/// POSTs `events` as NDJSON batches of at most 500; returns how many the daemon accepted.
-std::uint64_t post_ndjson(const DaemonProcess& d, const std::vector<json>& events) {
-  std::uint64_t accepted = 0;
-  for (std::size_t at = 0; at < events.size(); at += 500) {
-    std::string body;
-    for (std::size_t i = at; i < std::min(events.size(), at + 500); ++i) body += events[i].dump() + "\n";
-    const HttpResult r = http_post(d.port(), "/v1/events", body, "application/x-ndjson");
-    EXPECT_EQ(r.status, 202) << r.body;
-    if (r.status == 202) accepted += r.json()["accepted"].get<std::uint64_t>();
-  }
-  return accepted;
-}
-
 std::string metrics(const DaemonProcess& d) { return http_get(d.port(), "/metrics").body; }
 
 /// (route, fingerprint) -> how many `first` notifications named the group, over webhook bodies.
@@ -78,12 +65,6 @@ std::string bodies(const std::vector<FakePlatform::Request>& requests) {
     out += " others=" + std::to_string(r.json["others"]["count"].get<std::uint64_t>()) + "\n";
   }
   return out;
-}
-
-std::size_t count_kind(const std::vector<FakePlatform::Request>& requests, const std::string& kind) {
-  std::size_t n = 0;
-  for (const auto& r : requests) n += r.json["kind"] == kind;
-  return n;
 }
 
 TEST(Grouping, RepeatsAndDistinctErrorsGetOneFirstEachThenSummariesAndEveryEventIsCounted) {

@@ -1,6 +1,9 @@
 // Notification readers: webhook JSON summed as it is; Discord embeds parsed from their text.
 #include "support/notifications.hpp"
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <sstream>
@@ -86,6 +89,24 @@ std::vector<FakePlatform::Request> delivered(const FakePlatform& fake) {
     if (r.status >= 200 && r.status < 300) out.push_back(std::move(r));
   }
   return out;
+}
+
+std::uint64_t post_ndjson(const DaemonProcess& d, const std::vector<nlohmann::json>& events) {
+  std::uint64_t accepted = 0;
+  for (std::size_t at = 0; at < events.size(); at += 500) {
+    std::string body;
+    for (std::size_t i = at; i < std::min(events.size(), at + 500); ++i) body += events[i].dump() + "\n";
+    const HttpResult r = http_post(d.port(), "/v1/events", body, "application/x-ndjson");
+    EXPECT_EQ(r.status, 202) << r.body;
+    if (r.status == 202) accepted += r.json()["accepted"].get<std::uint64_t>();
+  }
+  return accepted;
+}
+
+std::size_t count_kind(const std::vector<FakePlatform::Request>& requests, const std::string& kind) {
+  std::size_t n = 0;
+  for (const auto& r : requests) n += r.json["kind"] == kind;
+  return n;
 }
 
 std::uint64_t delivered_count(const FakePlatform& fake) {

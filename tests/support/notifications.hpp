@@ -41,6 +41,13 @@ std::optional<DiscordDigest> discord_digest(const nlohmann::json& body);
 /// The requests the fake answered with a 2xx: what the receiver has taken, in arrival order.
 std::vector<FakePlatform::Request> delivered(const FakePlatform& fake);
 
+/// POSTs `events` to `d` as NDJSON in batches of at most 500 (each answer must be 202); how many
+/// the daemon accepted.
+std::uint64_t post_ndjson(const DaemonProcess& d, const std::vector<nlohmann::json>& events);
+
+/// How many of `requests` (webhook bodies) are notifications of `kind` ("first", "resolved").
+std::size_t count_kind(const std::vector<FakePlatform::Request>& requests, const std::string& kind);
+
 /// The events every delivered request of `fake` accounts for (webhook or Discord bodies).
 std::uint64_t delivered_count(const FakePlatform& fake);
 

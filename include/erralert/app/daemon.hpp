@@ -19,6 +19,9 @@
 #include "erralert/app/intake.hpp"
 #include "erralert/app/system_clock.hpp"
 #include "erralert/app/systemd.hpp"
+#include "erralert/cluster/fleet.hpp"
+#include "erralert/cluster/shared_groups.hpp"
+#include "erralert/cluster/shared_pace.hpp"
 #include "erralert/config/config.hpp"
 #include "erralert/core/metrics.hpp"
 #include "erralert/core/silence.hpp"
@@ -51,6 +54,7 @@ class Daemon final : public net::HttpApi {
   std::string metrics_text() override;
   nlohmann::json status() override;
   std::vector<std::string> not_ready_reasons() override;
+  std::vector<std::string> ready_notes() override;
   /// SIGHUP and POST /-/reload: apply_config_file(), told to systemd.
   net::ReloadReply reload() override;
   // Silences at run time (daemon_silences.cpp).
@@ -69,8 +73,12 @@ class Daemon final : public net::HttpApi {
   void warn_of_unclaimed(const std::vector<std::pair<std::string, std::size_t>>& by_receiver) const;
   /// After each commit: refuse events while the store cannot commit; fold past max_bytes.
   void after_commit();
+  /// Fleet mode's parts, when the config has cluster.redis.
+  void start_fleet();
   /// What /v1/status says of the store: what the last commit left on disk.
   nlohmann::json store_status() const;
+  /// What /v1/status says of fleet mode ({"mode": "off"} without cluster.redis).
+  nlohmann::json fleet_status() const;
   boost::asio::awaitable<void> handle_signals();
   /// Tells systemd every `interval` that the io thread still turns.
   boost::asio::awaitable<void> watchdog_loop(std::chrono::microseconds interval);
@@ -91,8 +99,12 @@ class Daemon final : public net::HttpApi {
   std::chrono::steady_clock::time_point started_;
   Intake intake_;
   core::SilenceSet silences_;
+  // Fleet mode (cluster.redis): before the receivers, which pace through it.
+  std::unique_ptr<cluster::Fleet> fleet_;
+  std::unique_ptr<cluster::FleetPace> fleet_pace_;
   ReceiverMap receivers_;
   Dispatcher dispatcher_;
+  std::unique_ptr<cluster::SharedGroups> shared_groups_;  // between the dispatcher and the receivers
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<net::UnixStreamListener> unix_stream_;
   std::unique_ptr<net::UnixDgramListener> unix_dgram_;

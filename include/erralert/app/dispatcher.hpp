@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -54,6 +55,14 @@ class Dispatcher {
   /// What changed in the groups since the last call, for the store.
   std::vector<core::GroupChange> take_group_changes() { return aggregator_.take_changes(); }
 
+  /// Fleet mode: what the aggregator produces goes to `divert` (the fleet's shared groups)
+  /// instead of straight to the receivers; it hands them on with hand_to_receiver().
+  void divert_to(std::function<void(core::Notification)> divert) { divert_ = std::move(divert); }
+  /// Gives `n` to its receiver (counted and logged when it has none).
+  void hand_to_receiver(core::Notification n);
+  /// Pushes out what the receivers buffered.
+  void flush_receivers();
+
   std::size_t open_groups() const { return aggregator_.open_groups(); }
   /// Events counted in open groups that no notification accounts for yet.
   std::uint64_t pending_events() const { return aggregator_.pending_events(); }
@@ -79,6 +88,7 @@ class Dispatcher {
   bool running_ = false;
   bool stopped_ = false;
   net::Signal finished_;
+  std::function<void(core::Notification)> divert_;
   std::uint64_t& silenced_;
   std::uint64_t& unrouted_;
   std::uint64_t& deduplicated_;

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -196,6 +197,10 @@ class ConfigError : public std::runtime_error {
 /// is empty) and $$ for a literal "$"; a "$" before anything else stays as written.
 /// Problems name keys and variables, never a URL or token.
 Config load_config(const std::string& path);
+
+/// load_config() for a command: the problems, one "FILE:LINE:COL: path: reason" a line, go to
+/// `err` instead of an exception; nullopt then.
+std::optional<Config> load_config_or_report(const std::string& path, std::ostream& err);
 
 /// Same, from text already in memory; `file` names it in problems. `env` looks up ${VAR}.
 Config parse_config(std::string_view text, const std::string& file,

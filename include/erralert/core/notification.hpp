@@ -40,6 +40,9 @@ struct GroupEntry {
   std::uint64_t seen_before = 0;       ///< reopened: events of its earlier openings within 24 h
   std::int64_t seen_before_since_ms = 0;  ///< and since when
   bool overflow = false;  ///< new errors folded together past limits.max_open_groups
+  /// Fleet mode: counted by this host alone while the fleet's Redis was unreachable, so another
+  /// host may report the same window's events of this group too.
+  bool host_only = false;
 };
 
 struct Notification {

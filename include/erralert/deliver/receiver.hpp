@@ -69,6 +69,23 @@ class Receiver {
   virtual boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) = 0;
 };
 
+/// Fleet mode's pacing (CONTRACT.md section 8): a receiver's request budget shared by every
+/// sidecar that sends to the same webhook, and a platform's "wait" heard by all of them.
+class SharedPace {
+ public:
+  virtual ~SharedPace() = default;
+  /// 0 when one request to the webhook `pace_id` may go now (and is counted for the fleet),
+  /// else how long to wait; nullopt when the fleet cannot be asked (pace alone).
+  virtual boost::asio::awaitable<std::optional<std::chrono::milliseconds>> acquire(
+      const std::string& pace_id, const std::vector<config::RateWindow>& windows) = 0;
+  /// The platform asked every sender to wait `wait` (a 429, an exhausted bucket).
+  virtual void hold(const std::string& pace_id, std::chrono::milliseconds wait) = 0;
+};
+
+/// The name fleet mode paces a webhook by: a digest of its URL, so sidecars that name it
+/// differently still share its budget, and the URL (a secret) never reaches Redis.
+std::string pace_id(const config::Receiver& cfg);
+
 /// What every receiver may use.
 struct ReceiverContext {
   boost::asio::any_io_executor executor;
@@ -78,6 +95,7 @@ struct ReceiverContext {
   std::FILE* console = stdout;  ///< where console receivers write
   /// Makes the HTTP client of a receiver; empty: net::HttpsClient to its URL (tests pass a fake).
   std::function<std::unique_ptr<net::HttpClient>(const config::Receiver&)> make_client;
+  SharedPace* shared_pace = nullptr;  ///< fleet mode; null: each receiver paces alone
 };
 
 /// Builds the receiver `cfg` describes, with `backlog` waiting (what the store or a predecessor

@@ -68,6 +68,8 @@ class HttpApi {
   virtual nlohmann::json status() = 0;
   /// Why the daemon is not ready (empty: ready), for GET /readyz.
   virtual std::vector<std::string> not_ready_reasons() = 0;
+  /// What a ready daemon still wants known (it works alone, outside its fleet), for GET /readyz.
+  virtual std::vector<std::string> ready_notes() { return {}; }
   /// Loads the config file again, as SIGHUP does (POST /-/reload).
   virtual ReloadReply reload() = 0;
   /// The silences in force, for GET /v1/silences: {"silences": [...]}.
