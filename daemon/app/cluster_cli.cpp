@@ -121,7 +121,7 @@ void print(const json& s, std::ostream& out) {
   out << fmt::format("groups     {} open, {} events waiting for their owner's next summary\n",
                      g["total"].get<std::uint64_t>(), g["events_waiting_for_owner"].get<std::uint64_t>());
   for (const auto& [owner, n] : g["owned"].items()) out << fmt::format("  {:<24} owns {}\n", owner, n.get<std::uint64_t>());
-  out << "pace\n";
+  out << (s["pace"].empty() ? "pace       no webhook receivers in this config\n" : "pace\n");
   for (const auto& p : s["pace"]) {
     std::string window = "unpaced";
     if (p.contains("window")) {

@@ -79,6 +79,7 @@ SharedGroups::Watch& SharedGroups::watch(const core::Notification& n, std::int64
     w.owner_key = fleet_.key({"g", n.route, n.receiver, g.fingerprint, "owner"});
     w.counts_key = fleet_.key({"g", n.route, n.receiver, g.fingerprint, "n"});
     w.taken_since_ms = now;
+    w.opened_ms = g.first_seen_ms;
   }
   w.window_ms = std::max<std::int64_t>(g.window_ms, 1000);
   w.last_report_ms = now;
@@ -145,6 +146,7 @@ void SharedGroups::handle_sweep(const std::string& id, const net::RedisReply& re
       core::GroupEntry& g = n.groups.front();
       g.count = 0;
       g.total = static_cast<std::uint64_t>(std::max<std::int64_t>(total, 0));
+      g.first_seen_ms = w.opened_ms;
       g.seen_before = 0;
       deliver_(std::move(n));
     }

@@ -63,6 +63,7 @@ class SharedGroups {
     std::int64_t check_ms = 0;        ///< when to sweep next
     std::int64_t last_report_ms = 0;  ///< the local aggregator's last notification of it
     std::int64_t taken_since_ms = 0;  ///< what a sweep takes was counted since then
+    std::int64_t opened_ms = 0;       ///< first seen, as far as this sidecar knows (for `resolved`)
     bool owner = false;
     bool resolve_on_release = false;  ///< its route wants `resolved` and the local group closed
     core::Notification last;          ///< the last notification of it, for what a sweep sends
