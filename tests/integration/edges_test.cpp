@@ -166,7 +166,10 @@ TEST(Edges, OutOfDescriptorsTheDaemonStillAnswersAndIdles) {
   }
   // The connections gone, memory goes back to about its idle size.
   ASSERT_TRUE(eventually([&] { return metric(d.port(), "erralert_http_connections") <= 1; }));
-#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps freed memory by design
+// Sanitizers' allocators keep freed memory by design (ASan's quarantine; TSan's caches and the
+// shadow of what was touched: 9.4 MB here where the plain build gives back all but 0.5 MB), so
+// the plain build is where this is checked.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   EXPECT_TRUE(eventually([&] { return rss_kib(d.pid()) - rss_before < 8 * 1024; }))
       << rss_kib(d.pid()) - rss_before << " KiB more than before the crowd";
 #endif
