@@ -3,7 +3,7 @@
 
 #include <openssl/sha.h>
 
-#include <cstdio>
+#include "erralert/core/text.hpp"
 
 namespace erralert::cluster::scripts {
 namespace {
@@ -11,9 +11,7 @@ namespace {
 std::string sha1_hex(std::string_view text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   ::SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex(2 * SHA_DIGEST_LENGTH, '0');
-  for (int i = 0; i < SHA_DIGEST_LENGTH; ++i) std::snprintf(&hex[2 * i], 3, "%02x", digest[i]);
-  return hex;
+  return core::to_hex(digest);
 }
 
 constexpr std::string_view kReport = R"lua(

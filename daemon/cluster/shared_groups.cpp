@@ -2,6 +2,7 @@
 #include "erralert/cluster/shared_groups.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -69,6 +70,11 @@ void SharedGroups::submit(core::Notification n) {
   wake_.cancel();
 }
 
+std::pair<std::string, std::string> SharedGroups::keys_of(const core::Notification& n) const {
+  const std::string& fp = n.groups.front().fingerprint;
+  return {fleet_.key({"g", n.route, n.receiver, fp, "owner"}), fleet_.key({"g", n.route, n.receiver, fp, "n"})};
+}
+
 std::int64_t SharedGroups::next_sweep_ms() const { return earliest_check_ms_; }
 
 SharedGroups::Watch& SharedGroups::watch(const core::Notification& n, std::int64_t now) {
@@ -76,8 +82,7 @@ SharedGroups::Watch& SharedGroups::watch(const core::Notification& n, std::int64
   auto [it, inserted] = watch_.try_emplace(id_of(n));
   Watch& w = it->second;
   if (inserted) {
-    w.owner_key = fleet_.key({"g", n.route, n.receiver, g.fingerprint, "owner"});
-    w.counts_key = fleet_.key({"g", n.route, n.receiver, g.fingerprint, "n"});
+    std::tie(w.owner_key, w.counts_key) = keys_of(n);
     w.taken_since_ms = now;
     w.opened_ms = g.first_seen_ms;
   }
@@ -198,14 +203,11 @@ asio::awaitable<void> SharedGroups::turn() {
       if (fleet_.mode() == Mode::alone) s.notification = std::move(n);
       continue;
     }
-    const Watch* known = nullptr;
-    if (auto w = watch_.find(id_of(n)); w != watch_.end()) known = &w->second;
     const std::int64_t window = std::max<std::int64_t>(n.groups.front().window_ms, 1000);
+    auto [owner_key, counts_key] = keys_of(n);
     s.call = calls.size();
     calls.push_back({&scripts::report,
-                     known ? std::vector<std::string>{known->owner_key, known->counts_key}
-                           : std::vector<std::string>{fleet_.key({"g", n.route, n.receiver, n.groups.front().fingerprint, "owner"}),
-                                                      fleet_.key({"g", n.route, n.receiver, n.groups.front().fingerprint, "n"})},
+                     {std::move(owner_key), std::move(counts_key)},
                      {fleet_.instance(), std::to_string(lease_ms(window)), std::to_string(n.groups.front().count),
                       std::to_string(std::max(kCountsLifeMs, 4 * lease_ms(window)))}});
     s.notification = std::move(n);

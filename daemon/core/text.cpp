@@ -60,4 +60,15 @@ bool same_secret(std::string_view given, std::string_view secret) {
   return diff == 0;
 }
 
+std::string to_hex(std::span<const unsigned char> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (unsigned char b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0x0f];
+  }
+  return out;
+}
+
 }  // namespace erralert::core

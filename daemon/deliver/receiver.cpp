@@ -3,11 +3,11 @@
 
 #include <openssl/sha.h>
 
-#include <cstdio>
 #include <stdexcept>
 
 #include "erralert/deliver/console_receiver.hpp"
 #include "erralert/core/platform.hpp"
+#include "erralert/core/text.hpp"
 #include "erralert/deliver/http_receiver.hpp"
 
 namespace erralert::deliver {
@@ -17,9 +17,8 @@ std::string_view to_string(ReceiverState s) { return s == ReceiverState::ready ?
 std::string pace_id(const config::Receiver& cfg) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   ::SHA256(reinterpret_cast<const unsigned char*>(cfg.url.data()), cfg.url.size(), digest);
-  std::string hex(32, '0');  // 128 bits: no two webhooks of a fleet share a budget by chance
-  for (int i = 0; i < 16; ++i) std::snprintf(&hex[2 * i], 3, "%02x", digest[i]);
-  return hex;
+  // 128 bits: no two webhooks of a fleet share a budget by chance.
+  return core::to_hex(std::span<const unsigned char>(digest, 16));
 }
 
 std::unique_ptr<Receiver> make_receiver(const config::Receiver& cfg, const ReceiverContext& ctx,

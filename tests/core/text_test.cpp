@@ -126,6 +126,12 @@ TEST(Url, PartsForTheRequest) {
   EXPECT_FALSE(bare.host_is_ip);
 }
 
+TEST(Text, ToHexSpellsEachByteAsTwoLowerCaseDigits) {
+  const unsigned char bytes[] = {0x00, 0x0f, 0xa0, 0xff, 0x42};
+  EXPECT_EQ(to_hex(bytes), "000fa0ff42");
+  EXPECT_EQ(to_hex({}), "");
+}
+
 TEST(RedisUrl, PartsAndDefaults) {
   const struct {
     const char* url;

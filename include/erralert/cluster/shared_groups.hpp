@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -75,6 +76,8 @@ class SharedGroups {
   void handle_sweep(const std::string& id, const net::RedisReply& reply, std::int64_t now);
   void send_alone(core::Notification n);
   Watch& watch(const core::Notification& n, std::int64_t now);
+  /// The Redis keys of a notification's group: its owner's lease and its counts.
+  std::pair<std::string, std::string> keys_of(const core::Notification& n) const;
   std::int64_t lease_ms(std::int64_t window_ms) const;
   std::int64_t next_sweep_ms() const;
 

@@ -5,6 +5,7 @@
 //   istarts_with("HTTPS://x", "https://")     // true
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,5 +33,8 @@ std::string percent_decode(std::string_view s, bool plus_is_space = false);
 /// Whether two secrets (a bearer token, a Sentry key) are equal, compared without leaking
 /// through timing how much of `given` was right.
 bool same_secret(std::string_view given, std::string_view secret);
+
+/// `bytes` as lower-case hex digits, two a byte (a digest's usual spelling).
+std::string to_hex(std::span<const unsigned char> bytes);
 
 }  // namespace erralert::core
