@@ -228,7 +228,7 @@ void Daemon::open_store() {
   spdlog::info("state store {}: {} open group(s), {} waiting notification(s), {} silence(s) restored", store_->path(),
                dispatcher_.open_groups(), found.spool.size(), found.silences.size());
   store_->on_batch([this] {
-    store_->record_groups(dispatcher_.take_group_changes());
+    dispatcher_.take_group_changes(store_->group_changes());
     store_->cover(intake_.popped());
   });
   store_->on_commit([this] { after_commit(); });

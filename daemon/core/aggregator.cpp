@@ -52,6 +52,12 @@ const std::string& Aggregator::key_of(std::string_view route, std::string_view r
   return scratch_;
 }
 
+void Aggregator::mark(Slot& s) {
+  if (s.dirty_at != kClean) return;
+  s.dirty_at = dirty_.size();
+  dirty_.push_back(&s);
+}
+
 void Aggregator::reschedule(Slot& s) {
   if (s.due != due_.end()) due_.erase(s.due);
   s.due = due_.emplace(s.state.window_end_ms, &s);
@@ -89,7 +95,7 @@ Aggregator::Slot& Aggregator::open(const Delivery& d, std::string_view fingerpri
     closed_.erase(c);  // closed_order_ drops its entry lazily
   }
   reschedule(s);
-  changed_.insert(key);
+  mark(s);
   return s;
 }
 
@@ -114,7 +120,7 @@ void Aggregator::admit(const Delivery& d, std::int64_t now_ms, Step& out) {
 
 void Aggregator::count(Slot& s, const Delivery& d, std::int64_t now_ms, Step& out) {
   GroupState& g = s.state;
-  changed_.insert(key_of(g.route, g.receiver, g.fingerprint));
+  mark(s);
   if (g.pending == 0) g.pending_first_ms = now_ms;
   ++g.pending;
   ++g.total;
@@ -146,7 +152,7 @@ bool Aggregator::roll(Slot& s, std::int64_t now_ms, Step& out) {
   }
   if (moved) {
     reschedule(s);
-    changed_.insert(key_of(g.route, g.receiver, g.fingerprint));
+    mark(s);
   }
   return true;
 }
@@ -161,6 +167,7 @@ void Aggregator::close(Slot& s, std::int64_t now_ms, Step& out) {
   }
   held_bytes_ -= s.bytes;
   due_.erase(s.due);
+  if (s.dirty_at != kClean) dirty_[s.dirty_at] = nullptr;
   const std::string& key = key_of(g.route, g.receiver, g.fingerprint);
   changed_.insert(key);
   groups_.erase(key);
@@ -229,7 +236,7 @@ void Aggregator::reconfigure(const std::vector<config::Route>& routes, Aggregato
     // A shorter window applies from now; a longer one from the current window's end.
     g.window_end_ms = std::min(g.window_end_ms, now_ms + g.dedup.window.count());
     reschedule(s);
-    changed_.insert(key);
+    mark(s);
   }
   for (Slot* s : ended) {
     GroupState& g = s->state;
@@ -251,7 +258,7 @@ void Aggregator::flush(Step& out) {
       out.below_threshold += g.pending;
     }
     g.pending = 0;
-    changed_.insert(key);
+    mark(s);
   }
 }
 
@@ -306,6 +313,7 @@ AggregatorSnapshot Aggregator::snapshot() const {
 
 void Aggregator::restore(AggregatorSnapshot s) {
   changed_.clear();
+  dirty_.clear();
   groups_.clear();
   due_.clear();
   closed_.clear();
@@ -329,33 +337,53 @@ void Aggregator::restore(AggregatorSnapshot s) {
   }
 }
 
-std::vector<GroupChange> Aggregator::take_changes() {
-  std::vector<GroupChange> out;
-  out.reserve(changed_.size());
+GroupChangeView view_of(const GroupChange& c) {
+  GroupChangeView v{c.route, c.receiver, c.fingerprint, c.open ? &*c.open : nullptr, c.closed ? &*c.closed : nullptr};
+  if (c.open && c.open->latest) v.latest = &c.open->latest;
+  return v;
+}
+
+void Aggregator::take_changes(GroupChangeSink& out) {
+  // Groups that closed (or whose memory changed) since the last call, unless open again.
   for (const std::string& key : changed_) {
-    GroupChange& c = out.emplace_back();
-    if (auto g = groups_.find(key); g != groups_.end()) {
-      c.open = g->second.state;
-      if (!g->second.event_unreported) c.open->latest = nullptr;
-      g->second.event_unreported = false;
-      c.route = c.open->route;
-      c.receiver = c.open->receiver;
-      c.fingerprint = c.open->fingerprint;
-    } else if (auto m = closed_.find(key); m != closed_.end()) {
-      c.closed = m->second;
-      c.route = c.closed->route;
-      c.receiver = c.closed->receiver;
-      c.fingerprint = c.closed->fingerprint;
-    } else {  // gone: the key names its parts
-      const auto a = key.find('\x1f');
-      const auto b = key.find('\x1f', a + 1);
-      c.route = key.substr(0, a);
-      c.receiver = key.substr(a + 1, b - a - 1);
-      c.fingerprint = key.substr(b + 1);
-    }
+    if (groups_.contains(key)) continue;  // reopened: its slot is dirty, given below
+    const auto a = key.find('\x1f');
+    const auto b = key.find('\x1f', a + 1);
+    GroupChangeView v{std::string_view(key).substr(0, a), std::string_view(key).substr(a + 1, b - a - 1),
+                      std::string_view(key).substr(b + 1)};
+    if (auto m = closed_.find(key); m != closed_.end()) v.closed = &m->second;  // else gone: forget it
+    out.changed(v);
   }
   changed_.clear();
-  return out;
+  for (Slot* s : dirty_) {
+    if (!s) continue;  // closed since it changed
+    const GroupState& g = s->state;
+    GroupChangeView v{g.route, g.receiver, g.fingerprint, &g};
+    if (s->event_unreported && g.latest) v.latest = &g.latest;
+    s->event_unreported = false;
+    s->dirty_at = kClean;
+    out.changed(v);
+  }
+  dirty_.clear();
+}
+
+std::vector<GroupChange> Aggregator::take_changes() {
+  struct Collect final : GroupChangeSink {
+    std::vector<GroupChange> out;
+    void changed(const GroupChangeView& v) override {
+      GroupChange& c = out.emplace_back();
+      c.route = v.route;
+      c.receiver = v.receiver;
+      c.fingerprint = v.fingerprint;
+      if (v.open) {
+        c.open = *v.open;
+        c.open->latest = v.latest ? *v.latest : nullptr;
+      }
+      if (v.closed) c.closed = *v.closed;
+    }
+  } collect;
+  take_changes(collect);
+  return std::move(collect.out);
 }
 
 }  // namespace erralert::core

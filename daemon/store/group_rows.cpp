@@ -29,7 +29,12 @@ std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 // ---- the log's encoding ----------------------------------------------------------------------
 
-constexpr char kLogVersion = 1;
+// Version 1 held each open change's event inline (empty: none); version 2 flags the changes
+// that carry one (kHasEvent) and gives the events after the changes, in order, so that the
+// io thread encodes counts and only the writer thread writes JSON.
+constexpr char kLogVersion1 = 1;
+constexpr char kLogVersion = 2;
+constexpr std::uint64_t kHasEvent = 8;
 enum class Tag : std::uint8_t { forget = 0, open = 1, closed = 2 };
 
 void put_u64(std::string& out, std::uint64_t v) {
@@ -68,16 +73,17 @@ class Reader {
     const std::uint64_t z = u64();
     return static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
   }
-  std::string str() {
+  std::string_view str() {
     const std::uint64_t n = u64();
     if (!ok_ || n > in_.size() - pos_) {
       fail();
       return {};
     }
-    std::string s(in_.substr(pos_, n));
+    const std::string_view s = in_.substr(pos_, n);
     pos_ += n;
     return s;
   }
+  std::size_t pos() const { return pos_; }
 
  private:
   std::uint64_t fail() {
@@ -108,115 +114,51 @@ std::string key_of(std::string_view route, std::string_view receiver, std::strin
   k += fingerprint;
   return k;
 }
-std::string key_of(const core::GroupChange& c) { return key_of(c.route, c.receiver, c.fingerprint); }
 
-}  // namespace
-
-GroupWriter::GroupWriter(Sqlite& db)
-    : row_(db.prepare(insert_sql())),
-      event_(db.prepare("INSERT OR REPLACE INTO group_events(route, receiver, fingerprint, event) VALUES(?1, ?2, ?3, ?4)")),
-      forget_(db.prepare("DELETE FROM groups WHERE route = ?1 AND receiver = ?2 AND fingerprint = ?3")),
-      forget_event_(db.prepare("DELETE FROM group_events WHERE route = ?1 AND receiver = ?2 AND fingerprint = ?3")) {}
-
-void GroupWriter::write(const core::GroupChange& c, std::string_view event) {
-  if (!c.open) forget_event_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).run();
-  if (!c.open && !c.closed) {
-    forget_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).run();
-    return;
-  }
-  row_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint);
-  if (c.open) {
-    const core::GroupState& g = *c.open;
-    row_.bind(4, std::int64_t{0})
-        .bind(5, static_cast<std::int64_t>(g.dedup.window.count()))
-        .bind(6, static_cast<std::int64_t>(g.dedup.min_count))
-        .bind(7, std::int64_t{g.dedup.resolved})
-        .bind(8, std::int64_t{g.overflow})
-        .bind(9, std::int64_t{g.notified})
-        .bind(10, g.opened_ms)
-        .bind(11, g.window_end_ms)
-        .bind(12, i64(g.pending))
-        .bind(13, g.pending_first_ms)
-        .bind(14, g.pending_last_ms)
-        .bind(15, i64(g.total))
-        .bind(16, g.last_seen_ms)
-        .bind(17, i64(g.seen_before))
-        .bind(18, g.seen_before_since_ms)
-        .bind(19, std::int64_t{0})
-        .run();
-    if (!event.empty()) event_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).bind(4, event).run();
-    return;
-  }
-  const core::ClosedGroup& m = *c.closed;
-  for (int i = 4; i <= kColumnCount; ++i) row_.bind(i, std::int64_t{0});
-  row_.bind(4, std::int64_t{1}).bind(10, m.since_ms).bind(15, i64(m.total)).bind(19, m.closed_ms).run();
-}
-
-std::string encode_group_changes(const std::vector<core::GroupChange>& changes) {
-  std::string out(1, kLogVersion);
-  out.reserve(changes.size() * 64);
-  for (const auto& c : changes) {
-    const Tag tag = c.open ? Tag::open : c.closed ? Tag::closed : Tag::forget;
-    out.push_back(static_cast<char>(tag));
-    put_str(out, c.route);
-    put_str(out, c.receiver);
-    put_str(out, c.fingerprint);
-    if (c.open) {
-      const core::GroupState& g = *c.open;
-      put_i64(out, g.dedup.window.count());
-      put_u64(out, g.dedup.min_count);
-      put_u64(out, (g.dedup.resolved ? 1u : 0u) | (g.overflow ? 2u : 0u) | (g.notified ? 4u : 0u));
-      put_i64(out, g.opened_ms);
-      put_i64(out, g.window_end_ms);
-      put_u64(out, g.pending);
-      put_i64(out, g.pending_first_ms);
-      put_i64(out, g.pending_last_ms);
-      put_u64(out, g.total);
-      put_i64(out, g.last_seen_ms);
-      put_u64(out, g.seen_before);
-      put_i64(out, g.seen_before_since_ms);
-      put_str(out, g.latest ? event_text(*g.latest) : std::string());
-    } else if (c.closed) {
-      put_u64(out, c.closed->total);
-      put_i64(out, c.closed->since_ms);
-      put_i64(out, c.closed->closed_ms);
-    }
-  }
-  return out;
-}
-
-namespace {
-
-/// A change as the log holds it: an open group's event as its JSON text (empty: none given).
+/// A change as a log row holds it, viewing the row's bytes: an open group's event as its JSON
+/// text (empty: none given). The groups' strings are left empty in `open` and `closed`.
 struct LoggedChange {
-  core::GroupChange change;
-  std::string event;
+  Tag tag = Tag::forget;
+  std::string_view route;
+  std::string_view receiver;
+  std::string_view fingerprint;
+  std::string_view identity;  ///< the three as encoded: the same bytes for the same group
+  core::GroupState open;
+  core::ClosedGroup closed;
+  std::string_view event;
+  bool has_event = false;  ///< version 2: its event follows the changes
+
+  core::GroupChangeView view() const {
+    return {route, receiver, fingerprint, tag == Tag::open ? &open : nullptr, tag == Tag::closed ? &closed : nullptr};
+  }
 };
 
-/// A log row's changes, their events left as text (the fold copies them, a start parses them).
-std::optional<std::vector<LoggedChange>> decode_log_row(std::string_view bytes) {
-  if (bytes.empty() || bytes[0] != kLogVersion) return std::nullopt;
+/// A log row's changes into `out` (cleared first; its capacity reused), viewing `bytes`; false
+/// when the row is not one (then `out` is to be ignored).
+bool decode_log_row(std::string_view bytes, std::vector<LoggedChange>& out) {
+  out.clear();
+  if (bytes.empty() || (bytes[0] != kLogVersion1 && bytes[0] != kLogVersion)) return false;
+  const bool inline_events = bytes[0] == kLogVersion1;
   Reader r(bytes.substr(1));
-  std::vector<LoggedChange> out;
-  while (r.ok() && !r.done()) {
-    LoggedChange& logged = out.emplace_back();
-    core::GroupChange& c = logged.change;
+  std::uint64_t n = inline_events ? 0 : r.u64();
+  while (r.ok() && (inline_events ? !r.done() : out.size() < n)) {
+    LoggedChange& c = out.emplace_back();
     const std::uint64_t tag = r.u64();
+    const std::size_t from = r.pos();
     c.route = r.str();
     c.receiver = r.str();
     c.fingerprint = r.str();
-    if (c.route.empty() || c.receiver.empty() || c.fingerprint.empty()) return std::nullopt;
+    c.identity = bytes.substr(1 + from, r.pos() - from);
+    if (c.route.empty() || c.receiver.empty() || c.fingerprint.empty()) return false;
     if (tag == static_cast<std::uint64_t>(Tag::open)) {
-      core::GroupState& g = c.open.emplace();
-      g.route = c.route;
-      g.receiver = c.receiver;
-      g.fingerprint = c.fingerprint;
+      c.tag = Tag::open;
+      core::GroupState& g = c.open;
       g.dedup.window = std::chrono::milliseconds(r.i64());
       const std::uint64_t min_count = r.u64();
-      if (min_count > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+      if (min_count > std::numeric_limits<std::uint32_t>::max()) return false;
       g.dedup.min_count = static_cast<std::uint32_t>(min_count);
       const std::uint64_t flags = r.u64();
-      if (flags > 7) return std::nullopt;
+      if (flags > (inline_events ? 7 : 7 | kHasEvent)) return false;
       g.dedup.resolved = (flags & 1) != 0;
       g.overflow = (flags & 2) != 0;
       g.notified = (flags & 4) != 0;
@@ -229,62 +171,214 @@ std::optional<std::vector<LoggedChange>> decode_log_row(std::string_view bytes) 
       g.last_seen_ms = r.i64();
       g.seen_before = r.u64();
       g.seen_before_since_ms = r.i64();
-      logged.event = r.str();
-      if (!r.ok() || !valid(g)) return std::nullopt;
+      if (inline_events) c.event = r.str();
+      c.has_event = (flags & kHasEvent) != 0;
+      if (!r.ok() || g.dedup.window.count() <= 0 || g.dedup.min_count == 0) return false;
     } else if (tag == static_cast<std::uint64_t>(Tag::closed)) {
-      c.closed = core::ClosedGroup{c.route, c.receiver, c.fingerprint, r.u64(), 0, 0};
-      c.closed->since_ms = r.i64();
-      c.closed->closed_ms = r.i64();
+      c.tag = Tag::closed;
+      c.closed.total = r.u64();
+      c.closed.since_ms = r.i64();
+      c.closed.closed_ms = r.i64();
     } else if (tag != static_cast<std::uint64_t>(Tag::forget)) {
-      return std::nullopt;
+      return false;
     }
   }
-  if (!r.ok()) return std::nullopt;
-  return out;
+  if (!inline_events) {  // the events, in the order of the changes that carry one
+    if (!r.ok() || out.size() != n) return false;
+    for (LoggedChange& c : out) {
+      if (!c.has_event) continue;
+      c.event = r.str();
+      if (c.event.empty()) return false;
+    }
+  }
+  return r.ok() && r.done();
 }
 
 }  // namespace
 
-std::optional<std::vector<core::GroupChange>> decode_group_changes(std::string_view bytes) {
-  auto logged = decode_log_row(bytes);
-  if (!logged) return std::nullopt;
-  std::vector<core::GroupChange> out;
-  out.reserve(logged->size());
-  for (auto& [change, event] : *logged) {
-    if (!event.empty()) {
-      change.open->latest = core::event_from_json(nlohmann::json::parse(event, nullptr, false));
-      if (!change.open->latest) return std::nullopt;
+namespace {
+
+/// Writes group changes inside the caller's transaction, with statements prepared once.
+class GroupWriter {
+ public:
+  explicit GroupWriter(Sqlite& db)
+      : row_(db.prepare(insert_sql())),
+        event_(db.prepare(
+            "INSERT OR REPLACE INTO group_events(route, receiver, fingerprint, event) VALUES(?1, ?2, ?3, ?4)")),
+        forget_(db.prepare("DELETE FROM groups WHERE route = ?1 AND receiver = ?2 AND fingerprint = ?3")),
+        forget_event_(
+            db.prepare("DELETE FROM group_events WHERE route = ?1 AND receiver = ?2 AND fingerprint = ?3")) {}
+
+  /// Open: its row, and `event` (its latest event's JSON) when given (empty: the stored one
+  /// stands); closed: its remembered row, no event; neither: both rows gone.
+  void write(const core::GroupChangeView& c, std::string_view event) {
+    if (!c.open) forget_event_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).run();
+    if (!c.open && !c.closed) {
+      forget_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).run();
+      return;
     }
-    out.push_back(std::move(change));
+    row_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint);
+    if (c.open) {
+      const core::GroupState& g = *c.open;
+      row_.bind(4, std::int64_t{0})
+          .bind(5, static_cast<std::int64_t>(g.dedup.window.count()))
+          .bind(6, static_cast<std::int64_t>(g.dedup.min_count))
+          .bind(7, std::int64_t{g.dedup.resolved})
+          .bind(8, std::int64_t{g.overflow})
+          .bind(9, std::int64_t{g.notified})
+          .bind(10, g.opened_ms)
+          .bind(11, g.window_end_ms)
+          .bind(12, i64(g.pending))
+          .bind(13, g.pending_first_ms)
+          .bind(14, g.pending_last_ms)
+          .bind(15, i64(g.total))
+          .bind(16, g.last_seen_ms)
+          .bind(17, i64(g.seen_before))
+          .bind(18, g.seen_before_since_ms)
+          .bind(19, std::int64_t{0})
+          .run();
+      if (!event.empty()) event_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).bind(4, event).run();
+      return;
+    }
+    const core::ClosedGroup& m = *c.closed;
+    for (int i = 4; i <= kColumnCount; ++i) row_.bind(i, std::int64_t{0});
+    row_.bind(4, std::int64_t{1}).bind(10, m.since_ms).bind(15, i64(m.total)).bind(19, m.closed_ms).run();
+  }
+
+ private:
+  Stmt row_;
+  Stmt event_;
+  Stmt forget_;
+  Stmt forget_event_;
+};
+
+}  // namespace
+
+void GroupLog::changed(const core::GroupChangeView& c) {
+  ++count_;
+  const Tag tag = c.open ? Tag::open : c.closed ? Tag::closed : Tag::forget;
+  changes_.push_back(static_cast<char>(tag));
+  put_str(changes_, c.route);
+  put_str(changes_, c.receiver);
+  put_str(changes_, c.fingerprint);
+  if (c.open) {
+    const core::GroupState& g = *c.open;
+    const bool event = c.latest && *c.latest;
+    put_i64(changes_, g.dedup.window.count());
+    put_u64(changes_, g.dedup.min_count);
+    put_u64(changes_, (g.dedup.resolved ? 1u : 0u) | (g.overflow ? 2u : 0u) | (g.notified ? 4u : 0u) |
+                          (event ? kHasEvent : 0u));
+    put_i64(changes_, g.opened_ms);
+    put_i64(changes_, g.window_end_ms);
+    put_u64(changes_, g.pending);
+    put_i64(changes_, g.pending_first_ms);
+    put_i64(changes_, g.pending_last_ms);
+    put_u64(changes_, g.total);
+    put_i64(changes_, g.last_seen_ms);
+    put_u64(changes_, g.seen_before);
+    put_i64(changes_, g.seen_before_since_ms);
+    if (event) events_.push_back(*c.latest);
+  } else if (c.closed) {
+    put_u64(changes_, c.closed->total);
+    put_i64(changes_, c.closed->since_ms);
+    put_i64(changes_, c.closed->closed_ms);
+  }
+}
+
+void GroupLog::append(GroupLog&& newer) {
+  if (empty()) {
+    *this = std::move(newer);
+    return;
+  }
+  changes_ += newer.changes_;
+  events_.insert(events_.end(), std::make_move_iterator(newer.events_.begin()),
+                 std::make_move_iterator(newer.events_.end()));
+  count_ += newer.count_;
+  newer = GroupLog();
+}
+
+std::string GroupLog::row() const {
+  std::string out(1, kLogVersion);
+  put_u64(out, count_);
+  out.reserve(out.size() + changes_.size() + events_.size() * 700);
+  out += changes_;
+  for (const auto& e : events_) put_str(out, event_text(*e));
+  return out;
+}
+
+std::string encode_group_changes(const std::vector<core::GroupChange>& changes) {
+  GroupLog log;
+  for (const auto& c : changes) log.changed(core::view_of(c));
+  return log.row();
+}
+
+std::optional<std::vector<core::GroupChange>> decode_group_changes(std::string_view bytes) {
+  std::vector<LoggedChange> logged;
+  if (!decode_log_row(bytes, logged)) return std::nullopt;
+  std::vector<core::GroupChange> out;
+  out.reserve(logged.size());
+  for (const LoggedChange& l : logged) {
+    core::GroupChange& c = out.emplace_back();
+    c.route = l.route;
+    c.receiver = l.receiver;
+    c.fingerprint = l.fingerprint;
+    if (l.tag == Tag::open) {
+      c.open = l.open;
+      c.open->route = c.route;
+      c.open->receiver = c.receiver;
+      c.open->fingerprint = c.fingerprint;
+      if (!l.event.empty()) {
+        c.open->latest = core::event_from_json(nlohmann::json::parse(l.event, nullptr, false));
+        if (!c.open->latest) return std::nullopt;
+      }
+    } else if (l.tag == Tag::closed) {
+      c.closed = l.closed;
+      c.closed->route = c.route;
+      c.closed->receiver = c.receiver;
+      c.closed->fingerprint = c.fingerprint;
+    }
   }
   return out;
 }
 
-void fold_group_log(Sqlite& db, std::size_t& damaged) {
-  // The last change of each group, in the order groups first changed.
-  std::unordered_map<std::string, std::size_t> at;
-  std::vector<LoggedChange> last;
+namespace {
+
+/// Every group_log row, oldest first (what the fold and the counts read; the views a decoded
+/// row gives point into these).
+std::vector<std::string> log_rows(Sqlite& db) {
+  std::vector<std::string> rows;
   Stmt s = db.prepare("SELECT changes FROM group_log ORDER BY seq");
-  while (s.step()) {
-    auto changes = decode_log_row(s.blob(0));
-    if (!changes) {
+  while (s.step()) rows.emplace_back(s.blob(0));
+  return rows;
+}
+
+}  // namespace
+
+void fold_group_log(Sqlite& db, std::size_t& damaged) {
+  // The last change of each group, in the order groups first changed; views into `rows`.
+  const std::vector<std::string> rows = log_rows(db);
+  std::unordered_map<std::string_view, std::size_t> at;
+  std::vector<LoggedChange> last;
+  std::vector<LoggedChange> row;
+  for (const std::string& bytes : rows) {
+    if (!decode_log_row(bytes, row)) {
       ++damaged;
       continue;
     }
-    for (auto& c : *changes) {
-      auto [it, fresh] = at.try_emplace(key_of(c.change), last.size());
+    for (LoggedChange& c : row) {
+      auto [it, fresh] = at.try_emplace(c.identity, last.size());
       if (fresh) {
-        last.push_back(std::move(c));
+        last.push_back(c);
         continue;
       }
       LoggedChange& was = last[it->second];
       // Counts only: the event given before stands.
-      if (c.change.open && c.event.empty() && was.change.open) c.event = std::move(was.event);
-      was = std::move(c);
+      if (c.tag == Tag::open && c.event.empty() && was.tag == Tag::open) c.event = was.event;
+      was = c;
     }
   }
   GroupWriter writer(db);
-  for (const auto& c : last) writer.write(c.change, c.event);
+  for (const auto& c : last) writer.write(c.view(), c.event);
   db.exec("DELETE FROM group_log");
 }
 
@@ -292,15 +386,14 @@ GroupCounts count_groups(Sqlite& db) {
   std::unordered_map<std::string, bool> closed;  // by group: remembered closed, or open
   Stmt s = db.prepare("SELECT route, receiver, fingerprint, closed FROM groups");
   while (s.step()) closed[key_of(s.text(0), s.text(1), s.text(2))] = s.int64(3) != 0;
-  Stmt log = db.prepare("SELECT changes FROM group_log ORDER BY seq");
-  while (log.step()) {
-    const auto changes = decode_log_row(log.blob(0));
-    if (!changes) continue;
-    for (const auto& [c, event] : *changes) {
-      if (c.open || c.closed) {
-        closed[key_of(c)] = !c.open;
+  std::vector<LoggedChange> row;
+  for (const std::string& bytes : log_rows(db)) {
+    if (!decode_log_row(bytes, row)) continue;
+    for (const LoggedChange& c : row) {
+      if (c.tag == Tag::forget) {
+        closed.erase(key_of(c.route, c.receiver, c.fingerprint));
       } else {
-        closed.erase(key_of(c));
+        closed[key_of(c.route, c.receiver, c.fingerprint)] = c.tag == Tag::closed;
       }
     }
   }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,25 +36,28 @@ inline constexpr std::string_view kGroupTables = R"sql(
                             event TEXT NOT NULL, UNIQUE(route, receiver, fingerprint));
 )sql";
 
-/// Writes group changes inside the caller's transaction, with statements prepared once.
-class GroupWriter {
+/// The changes of one commit, encoded as they are recorded: a group's counts at once (on the io
+/// thread, without copying the group), the events some carry kept as they are and turned into
+/// JSON by row() (on the writer thread). One group_log value; decode_group_changes reads it.
+class GroupLog final : public core::GroupChangeSink {
  public:
-  explicit GroupWriter(Sqlite& db);
-  /// Open: its row, and `event` (its latest event's JSON) when given (empty: the stored one
-  /// stands; the change's `latest` is not read); closed: its remembered row, no event;
-  /// neither: both rows gone.
-  void write(const core::GroupChange& c, std::string_view event);
+  void changed(const core::GroupChangeView& c) override;
+  /// Takes `newer`'s changes after these: a later change of a group wins.
+  void append(GroupLog&& newer);
+  bool empty() const { return count_ == 0; }
+  std::size_t size() const { return count_; }
+  /// The group_log value. Compact binary: a version, the changes (varints, strings with their
+  /// length), then the events they carry as JSON, in order.
+  std::string row() const;
 
  private:
-  Stmt row_;
-  Stmt event_;
-  Stmt forget_;
-  Stmt forget_event_;
+  std::string changes_;
+  std::vector<std::shared_ptr<const core::Event>> events_;
+  std::size_t count_ = 0;
 };
 
-/// The changes of one commit as one group_log value, and back (nullopt: not what
-/// encode_group_changes wrote, or damaged). Compact binary: varints, strings with their length,
-/// an event as its JSON.
+/// The changes as one group_log value (a GroupLog of them), and back (nullopt: not what
+/// GroupLog wrote, or damaged). Values of the first log format (each event inline) still read.
 std::string encode_group_changes(const std::vector<core::GroupChange>& changes);
 std::optional<std::vector<core::GroupChange>> decode_group_changes(std::string_view bytes);
 

@@ -174,7 +174,7 @@ struct DeadRow {
 
 struct StateStore::Batch {
   std::unordered_map<std::uint64_t, std::optional<StoredItem>> spool;  ///< nullopt: delete the row
-  std::vector<core::GroupChange> groups;  ///< in the order given: a later change of a group wins
+  GroupLog groups;  ///< in the order given: a later change of a group wins
   std::optional<nlohmann::json> silences;
   std::vector<DeadRow> dead;
   std::uint64_t ticket = 0;
@@ -184,8 +184,7 @@ struct StateStore::Batch {
   /// Takes `newer` over this one: its rows win.
   void merge(Batch&& newer) {
     for (auto& [id, row] : newer.spool) spool.insert_or_assign(id, std::move(row));
-    groups.insert(groups.end(), std::make_move_iterator(newer.groups.begin()),
-                  std::make_move_iterator(newer.groups.end()));
+    groups.append(std::move(newer.groups));
     if (newer.silences) silences = std::move(newer.silences);
     for (auto& d : newer.dead) dead.push_back(std::move(d));
     ticket = std::max(ticket, newer.ticket);
@@ -240,7 +239,7 @@ std::size_t write_batch(Sqlite& db, const StateStore::Batch& b, bool fold, std::
         .run();
   }
   if (!b.groups.empty()) {
-    const std::string changes = encode_group_changes(b.groups);
+    const std::string changes = b.groups.row();
     db.prepare("INSERT INTO group_log(changes) VALUES(?1)").bind_blob(1, changes).run();
     logged = changes.size();
   }
@@ -467,13 +466,10 @@ void StateStore::dead_letter(std::string_view receiver, const core::Outbox::Item
   if (item.store_id != 0) remove(item.store_id);
 }
 
-void StateStore::record_groups(std::vector<core::GroupChange> changes) {
-  if (recorded_->groups.empty()) {
-    recorded_->groups = std::move(changes);
-  } else {
-    recorded_->groups.insert(recorded_->groups.end(), std::make_move_iterator(changes.begin()),
-                             std::make_move_iterator(changes.end()));
-  }
+core::GroupChangeSink& StateStore::group_changes() { return recorded_->groups; }
+
+void StateStore::record_groups(const std::vector<core::GroupChange>& changes) {
+  for (const auto& c : changes) recorded_->groups.changed(core::view_of(c));
 }
 
 void StateStore::record_silences(nlohmann::json entries) { recorded_->silences = std::move(entries); }

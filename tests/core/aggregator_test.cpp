@@ -1,13 +1,16 @@
 // Aggregator: groups per (route, receiver, fingerprint), driven by explicit times (no sleeps):
 // min_count, summaries per window, quiet windows closing, resolved, reopen memory, next_due,
-// late events, reconfigure, overflow, flush, snapshot and restore.
+// late events, reconfigure, overflow, flush, snapshot and restore, and the changes the store writes.
 #include "erralert/core/aggregator.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <numeric>
+#include <random>
+#include <tuple>
 
 #include "grouping_support.hpp"
 
@@ -484,6 +487,82 @@ routes:
   ASSERT_NE(fp5, original.out.end());
   EXPECT_EQ(fp5->count, 3u);
   EXPECT_EQ(original.step.below_threshold, 2u) << "fp2";
+}
+
+// take_changes() is what the state store writes: a copy that applies every change it gives
+// must stay equal to snapshot(), through opens, counts, summaries, closes, reopens, overflow,
+// forgetting and a reload, however the calls fall between them.
+TEST(AggregatorChanges, ACopyThatAppliesEveryChangeStaysEqualToTheSnapshot) {
+  const auto cfg = config_of(kReceivers + R"(
+routes:
+  - {name: r, receivers: [a, b], dedup: {window: 10s, resolved: true}}
+  - {name: r3, receivers: [a], dedup: {window: 20s, min_count: 3}}
+)");
+  const auto reloaded = config_of(kReceivers + "routes:\n  - {name: r, receivers: [a], dedup: {window: 5s}}\n");
+  using Key = std::tuple<std::string, std::string, std::string>;
+  std::map<Key, GroupState> open;
+  std::map<Key, ClosedGroup> closed;
+  std::map<Key, std::shared_ptr<const Event>> events;  // what a store keeps: the last event given
+  const auto apply = [&](Aggregator& agg) {
+    for (GroupChange& c : agg.take_changes()) {
+      const Key k{c.route, c.receiver, c.fingerprint};
+      open.erase(k);
+      closed.erase(k);
+      if (c.open) {
+        if (c.open->latest) events[k] = c.open->latest;
+        open[k] = *c.open;
+      } else {
+        events.erase(k);
+        if (c.closed) closed[k] = *c.closed;
+      }
+    }
+  };
+  const auto same = [&](const Aggregator& agg, int at) {
+    const AggregatorSnapshot snap = agg.snapshot();
+    ASSERT_EQ(snap.open.size(), open.size()) << "step " << at;
+    for (const GroupState& g : snap.open) {
+      const Key k{g.route, g.receiver, g.fingerprint};
+      ASSERT_TRUE(open.contains(k)) << "step " << at << ": " << g.fingerprint;
+      const GroupState& m = open[k];
+      EXPECT_EQ(std::tie(m.pending, m.total, m.window_end_ms, m.opened_ms, m.pending_first_ms, m.pending_last_ms,
+                         m.last_seen_ms, m.notified, m.overflow, m.seen_before, m.seen_before_since_ms),
+                std::tie(g.pending, g.total, g.window_end_ms, g.opened_ms, g.pending_first_ms, g.pending_last_ms,
+                         g.last_seen_ms, g.notified, g.overflow, g.seen_before, g.seen_before_since_ms))
+          << "step " << at << ": " << g.fingerprint;
+      EXPECT_EQ(m.dedup, g.dedup);
+      ASSERT_TRUE(events[k]) << "step " << at << ": an open group's event was given at least once";
+    }
+    ASSERT_EQ(snap.closed.size(), closed.size()) << "step " << at;
+    for (const ClosedGroup& c : snap.closed) {
+      const Key k{c.route, c.receiver, c.fingerprint};
+      ASSERT_TRUE(closed.contains(k)) << "step " << at;
+      EXPECT_EQ(std::tie(closed[k].total, closed[k].since_ms, closed[k].closed_ms),
+                std::tie(c.total, c.since_ms, c.closed_ms));
+    }
+  };
+
+  Aggregator agg({.max_open_groups = 12, .memory_ms = 60'000});
+  Aggregator::Step step;
+  std::mt19937 rng(20261206);
+  std::int64_t now = 0;
+  for (int i = 0; i < 6000; ++i) {
+    now += std::uniform_int_distribution<std::int64_t>(0, 1500)(rng);
+    agg.tick(now, step);
+    if (i == 4000) agg.reconfigure(reloaded.routes, {.max_open_groups = 12, .memory_ms = 60'000}, now, step);
+    const auto& routes = i < 4000 ? cfg.routes : reloaded.routes;
+    const auto& route = routes[rng() % routes.size()];
+    const std::string_view receiver = route.receivers[rng() % route.receivers.size()];
+    agg.admit(delivery(route, receiver, "fp" + std::to_string(rng() % 20), event_at(now)), now, step);
+    step = {};
+    if (rng() % 7 == 0) {
+      apply(agg);
+      same(agg, i);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+  apply(agg);
+  same(agg, 6000);
+  EXPECT_TRUE(agg.take_changes().empty()) << "nothing changed since";
 }
 
 }  // namespace

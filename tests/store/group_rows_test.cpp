@@ -75,12 +75,12 @@ TEST(GroupLog, BytesThatAreNotALogRowAreRefusedWhole) {
   ASSERT_TRUE(decode_group_changes(good));
   EXPECT_TRUE(decode_group_changes(std::string(1, '\x01'))) << "no changes is a row";
   EXPECT_FALSE(decode_group_changes(""));
-  EXPECT_FALSE(decode_group_changes("\x02" + good.substr(1))) << "another version";
+  EXPECT_FALSE(decode_group_changes("\x03" + good.substr(1))) << "another version";
   for (std::size_t cut = 2; cut < good.size(); cut += 7) {
     EXPECT_FALSE(decode_group_changes(good.substr(0, cut))) << "truncated at " << cut;
   }
   std::string bad_tag = good;
-  bad_tag[1] = '\x09';
+  bad_tag[2] = '\x09';  // after the version and the count
   EXPECT_FALSE(decode_group_changes(bad_tag));
   EXPECT_FALSE(decode_group_changes(std::string("\x01\x01") + std::string(11, '\xff')))
       << "a varint longer than 64 bits";
@@ -89,12 +89,75 @@ TEST(GroupLog, BytesThatAreNotALogRowAreRefusedWhole) {
   EXPECT_FALSE(decode_group_changes(encode_group_changes({no_window}))) << "a group with no window";
   core::GroupChange no_name = open_change("", false);
   EXPECT_FALSE(decode_group_changes(encode_group_changes({no_name})));
+  std::string no_event = encode_group_changes({open_change("fp-a", true)});
+  no_event.resize(no_event.find('{'));
+  EXPECT_FALSE(decode_group_changes(no_event)) << "a change that says it carries an event, and none follows";
   // An event that does not parse: the JSON of the event is replaced by text of the same length.
   std::string broken = encode_group_changes({open_change("fp-a", true)});
   const auto brace = broken.find('{');
   ASSERT_NE(brace, std::string::npos);
   broken[brace] = 'x';
   EXPECT_FALSE(decode_group_changes(broken));
+}
+
+// The first format of a log row, as releases before the second wrote it (each open change's
+// event inline, empty for none): written here byte by byte, so that what an upgrade finds in
+// the log is read, not just what this release writes.
+class FirstFormat {
+ public:
+  FirstFormat() : out_(1, '\x01') {}
+  FirstFormat& u64(std::uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    out_.push_back(static_cast<char>(v));
+    return *this;
+  }
+  FirstFormat& i64(std::int64_t v) { return u64((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63)); }
+  FirstFormat& str(std::string_view s) {
+    u64(s.size());
+    out_.append(s);
+    return *this;
+  }
+  const std::string& bytes() const { return out_; }
+
+ private:
+  std::string out_;
+};
+
+TEST(GroupLog, ARowOfTheFirstFormatStillReads) {
+  const std::string event = core::to_json(*testing::event_at(1000, "502"), true).dump();
+  FirstFormat row;
+  row.u64(1).str("payments-5xx").str("hooks").str("fp-a");  // open, with its event
+  row.i64(90'000).u64(3).u64(1 | 4).i64(1000).i64(91'000).u64(7).i64(1001).i64(1002).u64(9).i64(1003).u64(0).i64(0);
+  row.str(event);
+  row.u64(1).str("payments-5xx").str("hooks").str("fp-b");  // open, counts only
+  row.i64(60'000).u64(1).u64(4).i64(0).i64(60'000).u64(1).i64(5).i64(5).u64(2).i64(5).u64(0).i64(0).str("");
+  row.u64(2).str("payments-5xx").str("hooks").str("fp-c").u64(77).i64(100).i64(200);  // remembered closed
+  row.u64(0).str("payments-5xx").str("hooks").str("fp-d");                           // forgotten
+
+  const auto back = decode_group_changes(row.bytes());
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->size(), 4u);
+  const core::GroupState& a = *(*back)[0].open;
+  EXPECT_EQ(a.fingerprint, "fp-a");
+  EXPECT_EQ(a.dedup, (config::Dedup{std::chrono::seconds(90), 3, true}));
+  EXPECT_TRUE(a.notified);
+  EXPECT_EQ(a.window_end_ms, 91'000);
+  EXPECT_EQ(a.pending, 7u);
+  EXPECT_EQ(a.total, 9u);
+  EXPECT_EQ(a.last_seen_ms, 1003);
+  ASSERT_TRUE(a.latest);
+  EXPECT_EQ(core::to_json(*a.latest, true).dump(), event);
+  EXPECT_FALSE((*back)[1].open->latest);
+  EXPECT_EQ((*back)[1].open->total, 2u);
+  ASSERT_TRUE((*back)[2].closed.has_value());
+  EXPECT_EQ((*back)[2].closed->total, 77u);
+  EXPECT_FALSE((*back)[3].open || (*back)[3].closed);
+  // Re-encoded in the current format, it reads back alike.
+  const auto again = decode_group_changes(encode_group_changes(*back));
+  ASSERT_TRUE(again.has_value());
+  ASSERT_EQ(again->size(), 4u);
+  EXPECT_EQ(core::to_json(*(*again)[0].open->latest, true).dump(), event);
+  EXPECT_EQ((*again)[2].closed->closed_ms, 200);
 }
 
 }  // namespace

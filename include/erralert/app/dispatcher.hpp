@@ -53,7 +53,7 @@ class Dispatcher {
   /// has end now with a summary of what they hold; the others resume their windows.
   void restore(core::AggregatorSnapshot groups, const config::Config& cfg);
   /// What changed in the groups since the last call, for the store.
-  std::vector<core::GroupChange> take_group_changes() { return aggregator_.take_changes(); }
+  void take_group_changes(core::GroupChangeSink& out) { aggregator_.take_changes(out); }
 
   /// Fleet mode: what the aggregator produces goes to `divert` (the fleet's shared groups)
   /// instead of straight to the receivers; it hands them on with hand_to_receiver().

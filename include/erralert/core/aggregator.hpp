@@ -89,6 +89,29 @@ struct GroupChange {
   std::optional<ClosedGroup> closed;
 };
 
+/// One group's change as take_changes() hands it to a GroupChangeSink: views into the
+/// aggregator's own state, valid during the call only. `latest` is set when the change carries
+/// the group's event (as GroupChange::open->latest is), null otherwise.
+struct GroupChangeView {
+  std::string_view route;
+  std::string_view receiver;
+  std::string_view fingerprint;
+  const GroupState* open = nullptr;  ///< its `latest` is not read: see the view's own
+  const ClosedGroup* closed = nullptr;
+  const std::shared_ptr<const Event>* latest = nullptr;
+};
+
+/// A GroupChange seen as a view (its open state's `latest` given when set).
+GroupChangeView view_of(const GroupChange& c);
+
+/// Where take_changes() puts each change, without copying the group (the store encodes them
+/// as they come).
+class GroupChangeSink {
+ public:
+  virtual ~GroupChangeSink() = default;
+  virtual void changed(const GroupChangeView& c) = 0;
+};
+
 /// The fingerprint of a (route, receiver)'s overflow group.
 inline constexpr std::string_view kOverflowFingerprint = "overflow";
 
@@ -136,14 +159,18 @@ class Aggregator {
   /// holds restore()'s snapshot writes to stay equal to snapshot(). Values are copies (the
   /// latest event shared), so the caller may encode them on another thread.
   std::vector<GroupChange> take_changes();
+  /// The same, each change given to `out` as a view (no copy of any group).
+  void take_changes(GroupChangeSink& out);
 
  private:
   struct Slot {
     GroupState state;
     std::size_t bytes = 0;
     bool event_unreported = true;  ///< take_changes() has not given its latest event since a notification
+    std::size_t dirty_at = kClean;  ///< its place in dirty_, or kClean
     std::multimap<std::int64_t, Slot*>::iterator due;
   };
+  static constexpr std::size_t kClean = static_cast<std::size_t>(-1);
 
   Slot& open(const Delivery& d, std::string_view fingerprint, bool overflow, std::int64_t now_ms);
   void count(Slot& s, const Delivery& d, std::int64_t now_ms, Step& out);
@@ -151,6 +178,8 @@ class Aggregator {
   bool roll(Slot& s, std::int64_t now_ms, Step& out);
   void close(Slot& s, std::int64_t now_ms, Step& out);
   void reschedule(Slot& s);
+  /// Its state changed: take_changes() gives it.
+  void mark(Slot& s);
   void hold(Slot& s, std::shared_ptr<const Event> latest);
   void remember(const GroupState& g, std::int64_t now_ms);
   void forget_old(std::int64_t now_ms);
@@ -163,7 +192,11 @@ class Aggregator {
   std::unordered_map<std::string, ClosedGroup> closed_;
   std::multimap<std::int64_t, std::string> closed_order_;  ///< closed_ms -> key, for forgetting
   std::size_t held_bytes_ = 0;
-  std::unordered_set<std::string> changed_;  ///< keys whose state changed since take_changes()
+  // What take_changes() gives: open groups that changed (by slot, so that counting an event
+  // costs no lookup and no allocation; a closed slot's place is nulled), and the keys of groups
+  // that closed or whose memory changed since (rare: by key, looked up when taken).
+  std::vector<Slot*> dirty_;
+  std::unordered_set<std::string> changed_;
   std::string scratch_;  ///< the key being looked up, kept to spare an allocation per event
 };
 

@@ -5,7 +5,7 @@
 //
 //   auto store = StateStore::open({.dir = cfg.storage.dir}, io.get_executor(), &metrics);
 //   StoreContents found = store->take_contents();     // restore groups, silences, spool
-//   store->on_batch([&] { store->record_groups(aggregator.take_changes()); });
+//   store->on_batch([&] { aggregator.take_changes(store->group_changes()); });
 //   store->start();                                    // a commit every commit_interval
 //   store->put("ops-discord", item);                   // from the io thread: recorded, not written
 //   store->commit_now(&why);                           // at a stop: everything, waited for
@@ -121,8 +121,11 @@ class StateStore final : public SpoolWriter {
   void remove(std::uint64_t id) override;
   void dead_letter(std::string_view receiver, const core::Outbox::Item& item, nlohmann::json record) override;
 
-  /// The aggregator's changes (Aggregator::take_changes()).
-  void record_groups(std::vector<core::GroupChange> changes);
+  /// Where the aggregator's changes go (Aggregator::take_changes(sink)): encoded as they come,
+  /// on the io thread. The reference is good until the next batch is handed over.
+  core::GroupChangeSink& group_changes();
+  /// The same for changes as values.
+  void record_groups(const std::vector<core::GroupChange>& changes);
   /// The API's silences, all of them (core::SilenceSet::to_json()).
   void record_silences(nlohmann::json entries);
   /// Events accepted up to `ticket` (Intake's count) are accounted for in what is recorded.
