@@ -28,10 +28,24 @@ std::string insert_sql() {
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 // ---- the log's encoding ----------------------------------------------------------------------
+//
+// A row of the log is the changes of one commit:
+//
+//   row     := version(2) count:u64 change{count} event{changes flagged kHasEvent}
+//   change  := tag route:name receiver:name fingerprint:str fields
+//   name    := 0 str (a name new to this row, numbered from 1 in order) | k (the k-th name)
+//   open    := window:i64 min_count:u64 flags:u64 last_seen:i64 opened-last_seen:i64
+//              window_end-last_seen:i64 pending_first-last_seen:i64 pending_last-last_seen:i64
+//              pending:u64 total:u64 seen_before:u64 seen_before_since:i64
+//   closed  := total:u64 since:i64 closed:i64
+//   event   := str (its JSON)
+//
+// u64 is a varint, i64 a zigzag varint, str a u64 length and the bytes. A storm that counts into
+// 10,000 groups of one route writes each group's change in about 45 bytes: the route and
+// receiver by number, the times as distances from the last one seen. Version 1 (releases before)
+// named every route and receiver in full, wrote times whole and each event inline (empty:
+// none); it still reads, so that an upgrade folds what the last release logged.
 
-// Version 1 held each open change's event inline (empty: none); version 2 flags the changes
-// that carry one (kHasEvent) and gives the events after the changes, in order, so that the
-// io thread encodes counts and only the writer thread writes JSON.
 constexpr char kLogVersion1 = 1;
 constexpr char kLogVersion = 2;
 constexpr std::uint64_t kHasEvent = 8;
@@ -50,6 +64,13 @@ void put_i64(std::string& out, std::int64_t v) {  // zigzag: small negatives sta
 void put_str(std::string& out, std::string_view s) {
   put_u64(out, s.size());
   out.append(s);
+}
+// Differences of times as the log stores them: wrapping, so that no input overflows.
+std::int64_t minus(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+std::int64_t plus(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
 }
 
 /// Reads what put_* wrote; any read past the end or malformed varint fails the whole value.
@@ -83,14 +104,13 @@ class Reader {
     pos_ += n;
     return s;
   }
-  std::size_t pos() const { return pos_; }
-
- private:
   std::uint64_t fail() {
     ok_ = false;
     pos_ = in_.size();
     return 0;
   }
+
+ private:
   std::string_view in_;
   std::size_t pos_ = 0;
   bool ok_ = true;
@@ -115,88 +135,114 @@ std::string key_of(std::string_view route, std::string_view receiver, std::strin
   return k;
 }
 
-/// A change as a log row holds it, viewing the row's bytes: an open group's event as its JSON
-/// text (empty: none given). The groups' strings are left empty in `open` and `closed`.
+/// A change as a log row holds it: plain numbers, and views into the row's bytes (the event as
+/// its JSON text; empty: none given).
 struct LoggedChange {
   Tag tag = Tag::forget;
   std::string_view route;
   std::string_view receiver;
   std::string_view fingerprint;
-  std::string_view identity;  ///< the three as encoded: the same bytes for the same group
-  core::GroupState open;
-  core::ClosedGroup closed;
   std::string_view event;
   bool has_event = false;  ///< version 2: its event follows the changes
-
-  core::GroupChangeView view() const {
-    return {route, receiver, fingerprint, tag == Tag::open ? &open : nullptr, tag == Tag::closed ? &closed : nullptr};
-  }
+  // open
+  std::int64_t window_ms = 0;
+  std::uint32_t min_count = 0;
+  bool resolved = false, overflow = false, notified = false;
+  std::int64_t opened_ms = 0, window_end_ms = 0, pending_first_ms = 0, pending_last_ms = 0, last_seen_ms = 0;
+  std::uint64_t pending = 0, total = 0, seen_before = 0;
+  std::int64_t seen_before_since_ms = 0;
+  // closed (and total)
+  std::int64_t since_ms = 0, closed_ms = 0;
 };
 
-/// A log row's changes into `out` (cleared first; its capacity reused), viewing `bytes`; false
-/// when the row is not one (then `out` is to be ignored).
-bool decode_log_row(std::string_view bytes, std::vector<LoggedChange>& out) {
-  out.clear();
-  if (bytes.empty() || (bytes[0] != kLogVersion1 && bytes[0] != kLogVersion)) return false;
-  const bool inline_events = bytes[0] == kLogVersion1;
-  Reader r(bytes.substr(1));
-  std::uint64_t n = inline_events ? 0 : r.u64();
-  while (r.ok() && (inline_events ? !r.done() : out.size() < n)) {
-    LoggedChange& c = out.emplace_back();
+/// Reads a row's changes (and events) into `out`, viewing `bytes`; false when the bytes are not
+/// a row (then `out` is to be ignored). `out` is cleared first and its capacity reused.
+class RowDecoder {
+ public:
+  bool decode(std::string_view bytes, std::vector<LoggedChange>& out) {
+    out.clear();
+    names_.clear();
+    if (bytes.empty() || (bytes[0] != kLogVersion1 && bytes[0] != kLogVersion)) return false;
+    v1_ = bytes[0] == kLogVersion1;
+    Reader r(bytes.substr(1));
+    const std::uint64_t n = v1_ ? 0 : r.u64();
+    while (r.ok() && (v1_ ? !r.done() : out.size() < n)) {
+      if (!change(r, out.emplace_back())) return false;
+    }
+    if (!r.ok()) return false;
+    if (!v1_) {  // the events, in the order of the changes that carry one
+      for (LoggedChange& c : out) {
+        if (!c.has_event) continue;
+        c.event = r.str();
+        if (c.event.empty()) return false;
+      }
+    }
+    return r.ok() && r.done();
+  }
+
+ private:
+  std::string_view name(Reader& r) {
+    if (v1_) return r.str();
+    const std::uint64_t k = r.u64();
+    if (k == 0) return names_.emplace_back(r.str());
+    if (k > names_.size()) return r.fail(), std::string_view();
+    return names_[k - 1];
+  }
+
+  bool change(Reader& r, LoggedChange& c) {
     const std::uint64_t tag = r.u64();
-    const std::size_t from = r.pos();
-    c.route = r.str();
-    c.receiver = r.str();
+    c.route = name(r);
+    c.receiver = name(r);
     c.fingerprint = r.str();
-    c.identity = bytes.substr(1 + from, r.pos() - from);
-    if (c.route.empty() || c.receiver.empty() || c.fingerprint.empty()) return false;
+    if (!r.ok() || c.route.empty() || c.receiver.empty() || c.fingerprint.empty()) return false;
     if (tag == static_cast<std::uint64_t>(Tag::open)) {
       c.tag = Tag::open;
-      core::GroupState& g = c.open;
-      g.dedup.window = std::chrono::milliseconds(r.i64());
+      c.window_ms = r.i64();
       const std::uint64_t min_count = r.u64();
-      if (min_count > std::numeric_limits<std::uint32_t>::max()) return false;
-      g.dedup.min_count = static_cast<std::uint32_t>(min_count);
       const std::uint64_t flags = r.u64();
-      if (flags > (inline_events ? 7 : 7 | kHasEvent)) return false;
-      g.dedup.resolved = (flags & 1) != 0;
-      g.overflow = (flags & 2) != 0;
-      g.notified = (flags & 4) != 0;
-      g.opened_ms = r.i64();
-      g.window_end_ms = r.i64();
-      g.pending = r.u64();
-      g.pending_first_ms = r.i64();
-      g.pending_last_ms = r.i64();
-      g.total = r.u64();
-      g.last_seen_ms = r.i64();
-      g.seen_before = r.u64();
-      g.seen_before_since_ms = r.i64();
-      if (inline_events) c.event = r.str();
+      if (min_count == 0 || min_count > std::numeric_limits<std::uint32_t>::max() || c.window_ms <= 0) return false;
+      if (flags > (v1_ ? 7 : 7 | kHasEvent)) return false;
+      c.min_count = static_cast<std::uint32_t>(min_count);
+      c.resolved = (flags & 1) != 0;
+      c.overflow = (flags & 2) != 0;
+      c.notified = (flags & 4) != 0;
       c.has_event = (flags & kHasEvent) != 0;
-      if (!r.ok() || g.dedup.window.count() <= 0 || g.dedup.min_count == 0) return false;
+      if (v1_) {
+        c.opened_ms = r.i64();
+        c.window_end_ms = r.i64();
+        c.pending = r.u64();
+        c.pending_first_ms = r.i64();
+        c.pending_last_ms = r.i64();
+        c.total = r.u64();
+        c.last_seen_ms = r.i64();
+        c.seen_before = r.u64();
+        c.seen_before_since_ms = r.i64();
+        c.event = r.str();
+      } else {
+        c.last_seen_ms = r.i64();
+        c.opened_ms = plus(c.last_seen_ms, r.i64());
+        c.window_end_ms = plus(c.last_seen_ms, r.i64());
+        c.pending_first_ms = plus(c.last_seen_ms, r.i64());
+        c.pending_last_ms = plus(c.last_seen_ms, r.i64());
+        c.pending = r.u64();
+        c.total = r.u64();
+        c.seen_before = r.u64();
+        c.seen_before_since_ms = r.i64();
+      }
     } else if (tag == static_cast<std::uint64_t>(Tag::closed)) {
       c.tag = Tag::closed;
-      c.closed.total = r.u64();
-      c.closed.since_ms = r.i64();
-      c.closed.closed_ms = r.i64();
+      c.total = r.u64();
+      c.since_ms = r.i64();
+      c.closed_ms = r.i64();
     } else if (tag != static_cast<std::uint64_t>(Tag::forget)) {
       return false;
     }
+    return r.ok();
   }
-  if (!inline_events) {  // the events, in the order of the changes that carry one
-    if (!r.ok() || out.size() != n) return false;
-    for (LoggedChange& c : out) {
-      if (!c.has_event) continue;
-      c.event = r.str();
-      if (c.event.empty()) return false;
-    }
-  }
-  return r.ok() && r.done();
-}
 
-}  // namespace
-
-namespace {
+  bool v1_ = false;
+  std::vector<std::string_view> names_;
+};
 
 /// Writes group changes inside the caller's transaction, with statements prepared once.
 class GroupWriter {
@@ -209,40 +255,40 @@ class GroupWriter {
         forget_event_(
             db.prepare("DELETE FROM group_events WHERE route = ?1 AND receiver = ?2 AND fingerprint = ?3")) {}
 
-  /// Open: its row, and `event` (its latest event's JSON) when given (empty: the stored one
-  /// stands); closed: its remembered row, no event; neither: both rows gone.
-  void write(const core::GroupChangeView& c, std::string_view event) {
-    if (!c.open) forget_event_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).run();
-    if (!c.open && !c.closed) {
+  /// Open: its row; closed: its remembered row and no event; neither: both rows gone.
+  void write(const LoggedChange& c) {
+    if (c.tag != Tag::open) forget_event_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).run();
+    if (c.tag == Tag::forget) {
       forget_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).run();
       return;
     }
     row_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint);
-    if (c.open) {
-      const core::GroupState& g = *c.open;
+    if (c.tag == Tag::open) {
       row_.bind(4, std::int64_t{0})
-          .bind(5, static_cast<std::int64_t>(g.dedup.window.count()))
-          .bind(6, static_cast<std::int64_t>(g.dedup.min_count))
-          .bind(7, std::int64_t{g.dedup.resolved})
-          .bind(8, std::int64_t{g.overflow})
-          .bind(9, std::int64_t{g.notified})
-          .bind(10, g.opened_ms)
-          .bind(11, g.window_end_ms)
-          .bind(12, i64(g.pending))
-          .bind(13, g.pending_first_ms)
-          .bind(14, g.pending_last_ms)
-          .bind(15, i64(g.total))
-          .bind(16, g.last_seen_ms)
-          .bind(17, i64(g.seen_before))
-          .bind(18, g.seen_before_since_ms)
+          .bind(5, c.window_ms)
+          .bind(6, static_cast<std::int64_t>(c.min_count))
+          .bind(7, std::int64_t{c.resolved})
+          .bind(8, std::int64_t{c.overflow})
+          .bind(9, std::int64_t{c.notified})
+          .bind(10, c.opened_ms)
+          .bind(11, c.window_end_ms)
+          .bind(12, i64(c.pending))
+          .bind(13, c.pending_first_ms)
+          .bind(14, c.pending_last_ms)
+          .bind(15, i64(c.total))
+          .bind(16, c.last_seen_ms)
+          .bind(17, i64(c.seen_before))
+          .bind(18, c.seen_before_since_ms)
           .bind(19, std::int64_t{0})
           .run();
-      if (!event.empty()) event_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).bind(4, event).run();
       return;
     }
-    const core::ClosedGroup& m = *c.closed;
     for (int i = 4; i <= kColumnCount; ++i) row_.bind(i, std::int64_t{0});
-    row_.bind(4, std::int64_t{1}).bind(10, m.since_ms).bind(15, i64(m.total)).bind(19, m.closed_ms).run();
+    row_.bind(4, std::int64_t{1}).bind(10, c.since_ms).bind(15, i64(c.total)).bind(19, c.closed_ms).run();
+  }
+  /// An open group's latest event (its JSON).
+  void write_event(const LoggedChange& c, std::string_view event) {
+    event_.bind(1, c.route).bind(2, c.receiver).bind(3, c.fingerprint).bind(4, event).run();
   }
 
  private:
@@ -258,8 +304,8 @@ void GroupLog::changed(const core::GroupChangeView& c) {
   ++count_;
   const Tag tag = c.open ? Tag::open : c.closed ? Tag::closed : Tag::forget;
   changes_.push_back(static_cast<char>(tag));
-  put_str(changes_, c.route);
-  put_str(changes_, c.receiver);
+  put_name(c.route);
+  put_name(c.receiver);
   put_str(changes_, c.fingerprint);
   if (c.open) {
     const core::GroupState& g = *c.open;
@@ -268,13 +314,13 @@ void GroupLog::changed(const core::GroupChangeView& c) {
     put_u64(changes_, g.dedup.min_count);
     put_u64(changes_, (g.dedup.resolved ? 1u : 0u) | (g.overflow ? 2u : 0u) | (g.notified ? 4u : 0u) |
                           (event ? kHasEvent : 0u));
-    put_i64(changes_, g.opened_ms);
-    put_i64(changes_, g.window_end_ms);
-    put_u64(changes_, g.pending);
-    put_i64(changes_, g.pending_first_ms);
-    put_i64(changes_, g.pending_last_ms);
-    put_u64(changes_, g.total);
     put_i64(changes_, g.last_seen_ms);
+    put_i64(changes_, minus(g.opened_ms, g.last_seen_ms));
+    put_i64(changes_, minus(g.window_end_ms, g.last_seen_ms));
+    put_i64(changes_, minus(g.pending_first_ms, g.last_seen_ms));
+    put_i64(changes_, minus(g.pending_last_ms, g.last_seen_ms));
+    put_u64(changes_, g.pending);
+    put_u64(changes_, g.total);
     put_u64(changes_, g.seen_before);
     put_i64(changes_, g.seen_before_since_ms);
     if (event) events_.push_back(*c.latest);
@@ -285,16 +331,15 @@ void GroupLog::changed(const core::GroupChangeView& c) {
   }
 }
 
-void GroupLog::append(GroupLog&& newer) {
-  if (empty()) {
-    *this = std::move(newer);
+void GroupLog::put_name(std::string_view name) {
+  const auto it = std::find(names_.begin(), names_.end(), name);
+  if (it != names_.end()) {
+    put_u64(changes_, static_cast<std::uint64_t>(it - names_.begin()) + 1);
     return;
   }
-  changes_ += newer.changes_;
-  events_.insert(events_.end(), std::make_move_iterator(newer.events_.begin()),
-                 std::make_move_iterator(newer.events_.end()));
-  count_ += newer.count_;
-  newer = GroupLog();
+  names_.emplace_back(name);
+  put_u64(changes_, 0);
+  put_str(changes_, name);
 }
 
 std::string GroupLog::row() const {
@@ -314,7 +359,7 @@ std::string encode_group_changes(const std::vector<core::GroupChange>& changes) 
 
 std::optional<std::vector<core::GroupChange>> decode_group_changes(std::string_view bytes) {
   std::vector<LoggedChange> logged;
-  if (!decode_log_row(bytes, logged)) return std::nullopt;
+  if (!RowDecoder().decode(bytes, logged)) return std::nullopt;
   std::vector<core::GroupChange> out;
   out.reserve(logged.size());
   for (const LoggedChange& l : logged) {
@@ -323,62 +368,72 @@ std::optional<std::vector<core::GroupChange>> decode_group_changes(std::string_v
     c.receiver = l.receiver;
     c.fingerprint = l.fingerprint;
     if (l.tag == Tag::open) {
-      c.open = l.open;
-      c.open->route = c.route;
-      c.open->receiver = c.receiver;
-      c.open->fingerprint = c.fingerprint;
+      core::GroupState& g = c.open.emplace();
+      g.route = c.route;
+      g.receiver = c.receiver;
+      g.fingerprint = c.fingerprint;
+      g.dedup = {std::chrono::milliseconds(l.window_ms), l.min_count, l.resolved};
+      g.overflow = l.overflow;
+      g.notified = l.notified;
+      g.opened_ms = l.opened_ms;
+      g.window_end_ms = l.window_end_ms;
+      g.pending = l.pending;
+      g.pending_first_ms = l.pending_first_ms;
+      g.pending_last_ms = l.pending_last_ms;
+      g.total = l.total;
+      g.last_seen_ms = l.last_seen_ms;
+      g.seen_before = l.seen_before;
+      g.seen_before_since_ms = l.seen_before_since_ms;
       if (!l.event.empty()) {
-        c.open->latest = core::event_from_json(nlohmann::json::parse(l.event, nullptr, false));
-        if (!c.open->latest) return std::nullopt;
+        g.latest = core::event_from_json(nlohmann::json::parse(l.event, nullptr, false));
+        if (!g.latest) return std::nullopt;
       }
     } else if (l.tag == Tag::closed) {
-      c.closed = l.closed;
-      c.closed->route = c.route;
-      c.closed->receiver = c.receiver;
-      c.closed->fingerprint = c.fingerprint;
+      c.closed = core::ClosedGroup{c.route, c.receiver, c.fingerprint, l.total, l.since_ms, l.closed_ms};
     }
   }
   return out;
 }
 
-namespace {
-
-/// Every group_log row, oldest first (what the fold and the counts read; the views a decoded
-/// row gives point into these).
-std::vector<std::string> log_rows(Sqlite& db) {
-  std::vector<std::string> rows;
-  Stmt s = db.prepare("SELECT changes FROM group_log ORDER BY seq");
-  while (s.step()) rows.emplace_back(s.blob(0));
-  return rows;
-}
-
-}  // namespace
-
 void fold_group_log(Sqlite& db, std::size_t& damaged) {
-  // The last change of each group, in the order groups first changed; views into `rows`.
-  const std::vector<std::string> rows = log_rows(db);
-  std::unordered_map<std::string_view, std::size_t> at;
-  std::vector<LoggedChange> last;
+  // Newest row first: a group's first change met is its last, and the only one written; an
+  // open group's event is the newest its current opening logged (a change of counts only
+  // carries none, and one before a close belongs to an earlier opening). Rows are read one at
+  // a time, so the log is never held whole.
+  struct Seen {
+    bool event_settled = false;  // written, or none to write
+  };
+  std::unordered_map<std::string, Seen> seen;
+  std::string key;
   std::vector<LoggedChange> row;
-  for (const std::string& bytes : rows) {
-    if (!decode_log_row(bytes, row)) {
+  RowDecoder decoder;
+  GroupWriter writer(db);
+  std::string bytes;  // the row, copied: a column's bytes may live in a page the writes below change
+  Stmt s = db.prepare("SELECT changes FROM group_log ORDER BY seq DESC");
+  while (s.step()) {
+    bytes.assign(s.blob(0));
+    if (!decoder.decode(bytes, row)) {
       ++damaged;
       continue;
     }
-    for (LoggedChange& c : row) {
-      auto [it, fresh] = at.try_emplace(c.identity, last.size());
-      if (fresh) {
-        last.push_back(c);
-        continue;
+    for (auto c = row.rbegin(); c != row.rend(); ++c) {  // the row's own order: later wins
+      key.assign(c->route).push_back('\x1f');
+      key.append(c->receiver).push_back('\x1f');
+      key.append(c->fingerprint);
+      auto it = seen.find(key);
+      if (it == seen.end()) {
+        writer.write(*c);
+        it = seen.emplace(key, Seen{c->tag != Tag::open}).first;
       }
-      LoggedChange& was = last[it->second];
-      // Counts only: the event given before stands.
-      if (c.tag == Tag::open && c.event.empty() && was.tag == Tag::open) c.event = was.event;
-      was = c;
+      if (it->second.event_settled) continue;
+      if (c->tag != Tag::open) {
+        it->second.event_settled = true;  // an earlier opening's event is not this one's
+      } else if (!c->event.empty()) {
+        writer.write_event(*c, c->event);
+        it->second.event_settled = true;
+      }
     }
   }
-  GroupWriter writer(db);
-  for (const auto& c : last) writer.write(c.view(), c.event);
   db.exec("DELETE FROM group_log");
 }
 
@@ -387,8 +442,10 @@ GroupCounts count_groups(Sqlite& db) {
   Stmt s = db.prepare("SELECT route, receiver, fingerprint, closed FROM groups");
   while (s.step()) closed[key_of(s.text(0), s.text(1), s.text(2))] = s.int64(3) != 0;
   std::vector<LoggedChange> row;
-  for (const std::string& bytes : log_rows(db)) {
-    if (!decode_log_row(bytes, row)) continue;
+  RowDecoder decoder;
+  Stmt log = db.prepare("SELECT changes FROM group_log ORDER BY seq");
+  while (log.step()) {
+    if (!decoder.decode(log.blob(0), row)) continue;
     for (const LoggedChange& c : row) {
       if (c.tag == Tag::forget) {
         closed.erase(key_of(c.route, c.receiver, c.fingerprint));

@@ -42,16 +42,16 @@ inline constexpr std::string_view kGroupTables = R"sql(
 class GroupLog final : public core::GroupChangeSink {
  public:
   void changed(const core::GroupChangeView& c) override;
-  /// Takes `newer`'s changes after these: a later change of a group wins.
-  void append(GroupLog&& newer);
   bool empty() const { return count_ == 0; }
   std::size_t size() const { return count_; }
-  /// The group_log value. Compact binary: a version, the changes (varints, strings with their
-  /// length), then the events they carry as JSON, in order.
+  /// The group_log value (its format is described in group_rows.cpp).
   std::string row() const;
 
  private:
+  void put_name(std::string_view name);
+
   std::string changes_;
+  std::vector<std::string> names_;  ///< routes and receivers, numbered in the row by first use
   std::vector<std::shared_ptr<const core::Event>> events_;
   std::size_t count_ = 0;
 };
@@ -63,8 +63,8 @@ std::optional<std::vector<core::GroupChange>> decode_group_changes(std::string_v
 
 /// Writes every change group_log holds into the groups tables and empties the log, inside the
 /// caller's transaction; a log row that does not decode is counted in `damaged` and dropped.
-/// A group changed many times is written once: its last change, with the event of an earlier
-/// one when the last gave none.
+/// A group changed many times is written once: its last change, with the newest event its
+/// current opening logged when the last gave none.
 void fold_group_log(Sqlite& db, std::size_t& damaged);
 
 /// How many groups are open and remembered closed, the log included; reads only.

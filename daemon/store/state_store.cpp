@@ -174,17 +174,24 @@ struct DeadRow {
 
 struct StateStore::Batch {
   std::unordered_map<std::uint64_t, std::optional<StoredItem>> spool;  ///< nullopt: delete the row
-  GroupLog groups;  ///< in the order given: a later change of a group wins
+  /// The groups' changes, a log row each, in the order given: a later change of a group wins.
+  /// One while recording; more when a batch that failed to commit takes the next one.
+  std::vector<GroupLog> groups = std::vector<GroupLog>(1);
   std::optional<nlohmann::json> silences;
   std::vector<DeadRow> dead;
   std::uint64_t ticket = 0;
 
-  bool empty() const { return spool.empty() && groups.empty() && !silences && dead.empty(); }
+  std::size_t group_changes() const {
+    std::size_t n = 0;
+    for (const auto& log : groups) n += log.size();
+    return n;
+  }
+  bool empty() const { return spool.empty() && group_changes() == 0 && !silences && dead.empty(); }
 
   /// Takes `newer` over this one: its rows win.
   void merge(Batch&& newer) {
     for (auto& [id, row] : newer.spool) spool.insert_or_assign(id, std::move(row));
-    groups.append(std::move(newer.groups));
+    for (auto& log : newer.groups) groups.push_back(std::move(log));
     if (newer.silences) silences = std::move(newer.silences);
     for (auto& d : newer.dead) dead.push_back(std::move(d));
     ticket = std::max(ticket, newer.ticket);
@@ -219,8 +226,8 @@ StateStore::DiskState read_disk_state(Sqlite& db, const std::string& path) {
   return d;
 }
 
-/// Writes one batch in the transaction the caller opened: its group changes as one log row,
-/// and with `fold` the whole log into the groups tables (damaged log rows counted in `damaged`).
+/// Writes one batch in the transaction the caller opened: its group changes as a log row (one
+/// per batch it took over after a failed commit), and with `fold` the whole log into the groups tables (damaged log rows counted in `damaged`).
 /// The bytes it added to the log.
 std::size_t write_batch(Sqlite& db, const StateStore::Batch& b, bool fold, std::size_t& damaged) {
   std::size_t logged = 0;
@@ -238,10 +245,11 @@ std::size_t write_batch(Sqlite& db, const StateStore::Batch& b, bool fold, std::
         .bind(5, encode_spool_item(row->item))
         .run();
   }
-  if (!b.groups.empty()) {
-    const std::string changes = b.groups.row();
+  for (const GroupLog& log : b.groups) {
+    if (log.empty()) continue;
+    const std::string changes = log.row();
     db.prepare("INSERT INTO group_log(changes) VALUES(?1)").bind_blob(1, changes).run();
-    logged = changes.size();
+    logged += changes.size();
   }
   if (fold) fold_group_log(db, damaged);
   if (b.silences) {
@@ -466,10 +474,10 @@ void StateStore::dead_letter(std::string_view receiver, const core::Outbox::Item
   if (item.store_id != 0) remove(item.store_id);
 }
 
-core::GroupChangeSink& StateStore::group_changes() { return recorded_->groups; }
+core::GroupChangeSink& StateStore::group_changes() { return recorded_->groups.back(); }
 
 void StateStore::record_groups(const std::vector<core::GroupChange>& changes) {
-  for (const auto& c : changes) recorded_->groups.changed(core::view_of(c));
+  for (const auto& c : changes) recorded_->groups.back().changed(core::view_of(c));
 }
 
 void StateStore::record_silences(nlohmann::json entries) { recorded_->silences = std::move(entries); }
@@ -526,7 +534,7 @@ void StateStore::writer_loop() {
       r->error = e.what();
     }
     r->seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    r->group_changes = job->groups.size();
+    r->group_changes = job->group_changes();
     r->folded = r->ok && fold;
     if (r->ok && fold) {
       log_rows_ = 0;

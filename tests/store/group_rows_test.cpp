@@ -70,6 +70,39 @@ TEST(GroupLog, EveryKindOfChangeReadsBackAsItWasWritten) {
   EXPECT_EQ((*back)[3].route, "payments-5xx");
 }
 
+TEST(GroupLog, RoutesAndReceiversAreNamedOnceARowAndReadBackEachInItsPlace) {
+  std::vector<core::GroupChange> changes;
+  for (const auto& [route, receiver] : std::vector<std::pair<std::string, std::string>>{
+           {"payments-5xx", "hooks"}, {"orders", "hooks"}, {"payments-5xx", "slack"}, {"orders", "payments-5xx"},
+           {"payments-5xx", "hooks"}}) {
+    core::GroupChange c = open_change("fp-" + route + "-" + receiver, false);
+    c.route = c.open->route = route;
+    c.receiver = c.open->receiver = receiver;
+    changes.push_back(c);
+  }
+  const std::string row = encode_group_changes(changes);
+  const auto back = decode_group_changes(row);
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->size(), changes.size());
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ((*back)[i].route, changes[i].route) << i;
+    EXPECT_EQ((*back)[i].receiver, changes[i].receiver) << i;
+    EXPECT_EQ((*back)[i].fingerprint, changes[i].fingerprint) << i;
+    EXPECT_EQ((*back)[i].open->total, changes[i].open->total) << i;
+  }
+  // "payments-5xx" is spelled once in the row as a name, though four changes name it.
+  std::size_t spelled = 0;
+  for (auto at = row.find("payments-5xx"); at != std::string::npos; at = row.find("payments-5xx", at + 1)) ++spelled;
+  EXPECT_EQ(spelled, 1u + 4u) << "once as a name, and in the four fingerprints that contain it";
+}
+
+TEST(GroupLog, ANameThatNoEarlierChangeGaveIsRefused) {
+  // version 2, one change: forget, route "the 1st name" before any was given.
+  EXPECT_FALSE(decode_group_changes(std::string("\x02\x01\x00\x01\x00\x01r\x02" "fp", 10)));
+  EXPECT_TRUE(decode_group_changes(std::string("\x02\x01\x00\x00\x01r\x01\x02" "fp", 10)))
+      << "the same change naming the route, then the receiver as the 1st name";
+}
+
 TEST(GroupLog, BytesThatAreNotALogRowAreRefusedWhole) {
   const std::string good = encode_group_changes({open_change("fp-a", true), open_change("fp-b", false)});
   ASSERT_TRUE(decode_group_changes(good));

@@ -208,6 +208,50 @@ TEST_F(StateStoreTest, EveryFieldOfAGroupReadsBackAndItsEventOutlivesChangesOfCo
   EXPECT_EQ(c.groups.closed[0].closed_ms, 9000);
 }
 
+TEST_F(StateStoreTest, AFoldKeepsTheEventOfTheGroupsCurrentOpeningNotOfAnEarlierOne) {
+  // Logged in four commits, folded at the next open: opened with event "first", closed,
+  // reopened with event "second", then counts only. The group restored is the last change
+  // with the event of its reopening; a second group logged beside it keeps its own.
+  core::GroupState first = group("fp-a", 1);
+  first.latest = testing::event_at(1000, "first");
+  core::GroupState reopened = group("fp-a", 1);
+  reopened.opened_ms = 400'000;
+  reopened.latest = testing::event_at(400'000, "second");
+  core::GroupState counts_only = reopened;
+  counts_only.pending = 6;
+  counts_only.latest = nullptr;
+  core::GroupState other = group("fp-b", 2);
+  other.route = "orders";
+  other.receiver = "slack";
+  other.latest = testing::event_at(2000, "other");
+  {
+    auto s = open();
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", first, std::nullopt}, {"orders", "slack", "fp-b", other, std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", std::nullopt, core::ClosedGroup{"payments-5xx", "hooks", "fp-a", 2, 1000, 300'000}}});
+    ASSERT_TRUE(s->commit_now());
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", reopened, std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+    s->record_groups({{"payments-5xx", "hooks", "fp-a", counts_only, std::nullopt}});
+    ASSERT_TRUE(s->commit_now());
+    EXPECT_EQ(rows(db(), "group_log"), 4);
+  }
+  auto s = open();
+  const auto c = s->take_contents();
+  ASSERT_EQ(c.groups.open.size(), 2u);
+  const auto& a = c.groups.open[0].fingerprint == "fp-a" ? c.groups.open[0] : c.groups.open[1];
+  const auto& b = c.groups.open[0].fingerprint == "fp-a" ? c.groups.open[1] : c.groups.open[0];
+  EXPECT_EQ(a.pending, 6u);
+  EXPECT_EQ(a.opened_ms, 400'000);
+  ASSERT_TRUE(a.latest);
+  EXPECT_EQ(a.latest->message, "second");
+  EXPECT_EQ(b.route, "orders");
+  EXPECT_EQ(b.receiver, "slack");
+  ASSERT_TRUE(b.latest);
+  EXPECT_EQ(b.latest->message, "other");
+  EXPECT_EQ(rows(db(), "group_events"), 2);
+}
+
 TEST_F(StateStoreTest, AGroupRowThatDoesNotReadBackIsLeftOutAndSaidTheOthersAreRestored) {
   {
     auto s = open();
