@@ -19,10 +19,21 @@ constexpr std::string_view kColumns =
     "seen_before_since_ms, closed_ms";
 constexpr int kColumnCount = 19;
 
+// An upsert, not INSERT OR REPLACE: a fold mostly rewrites groups that are there, and an update
+// in place spares the delete and insert REPLACE makes of it.
 std::string insert_sql() {
-  std::string sql = "INSERT OR REPLACE INTO groups(" + std::string(kColumns) + ") VALUES(";
+  std::string sql = "INSERT INTO groups(" + std::string(kColumns) + ") VALUES(";
   for (int i = 1; i <= kColumnCount; ++i) sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
-  return sql + ")";
+  sql += ") ON CONFLICT(route, receiver, fingerprint) DO UPDATE SET ";
+  std::string_view rest = kColumns.substr(kColumns.find("closed"));
+  for (bool first = true; !rest.empty(); first = false) {
+    const auto comma = rest.find(", ");
+    const std::string_view column = rest.substr(0, comma);
+    if (!first) sql += ", ";
+    sql.append(column).append(" = excluded.").append(column);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+  }
+  return sql;
 }
 
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }

@@ -1,6 +1,6 @@
 // Group rows: the aggregator's groups in the store. A commit appends what changed to `group_log`
 // as one row (a storm that counts into 10,000 groups costs one insert, not 10,000 updates), and
-// every few seconds the log is folded into `groups`: counts and times as integer columns, an
+// every 20 seconds or so the log is folded into `groups`: counts and times as integer columns, an
 // open group's latest event in `group_events` (written only when the aggregator gives one: the
 // group opened or sent a notification; gone when it closes). Opening the store folds first, so
 // what a start restores is the table alone.

@@ -35,7 +35,7 @@ namespace {
 
 constexpr std::int64_t kApplicationId = 0x45524c54;  // "ERLT": this file is erralert's store
 constexpr std::uint64_t kWalCheckpointBytes = 4u << 20;
-constexpr std::uint64_t kFoldBytes = 8u << 20;  // a group log this large is folded at the next commit
+constexpr std::uint64_t kFoldBytes = 32u << 20;  // a group log this large is folded at the next commit
 constexpr double kCommitBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
 /// Schema migrations: kMigrations[v] brings a store at user_version v to v + 1. The first

@@ -74,8 +74,10 @@ struct StoreOptions {
   std::chrono::milliseconds commit_interval{200};
   std::uint64_t max_bytes = 256ull << 20;
   /// The group log is folded into the groups table at every fold_every-th commit that logged
-  /// changes (about 5 s at the default interval), or sooner when it passes 8 MiB.
-  std::uint64_t fold_every = 25;
+  /// changes (about 20 s at the default interval), or sooner when it passes 32 MiB. A fold
+  /// writes every group the log changed, so in a storm over many groups its cost is paid per
+  /// fold: fewer folds, less work; a longer log, a longer fold at the next start.
+  std::uint64_t fold_every = 100;
 };
 
 struct StoredItem {
