@@ -36,6 +36,11 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x45524c54;  // "ERLT": this file is erralert's store
 constexpr std::uint64_t kWalCheckpointBytes = 4u << 20;
 constexpr std::uint64_t kFoldBytes = 32u << 20;  // a group log this large is folded at the next commit
+
+/// The log's size that folds it: kFoldBytes, or an eighth of storage.max_bytes when that is less,
+/// so that the log never crowds the notifications out of a small store.
+std::uint64_t fold_bytes(const StoreOptions& o) { return std::min(kFoldBytes, o.max_bytes / 8); }
+
 constexpr double kCommitBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
 /// Schema migrations: kMigrations[v] brings a store at user_version v to v + 1. The first
@@ -518,7 +523,7 @@ void StateStore::writer_loop() {
     r->seq = seq;
     r->ticket = job->ticket;
     const auto t0 = Clock::now();
-    const bool fold = log_rows_ + 1 >= options_.fold_every || log_bytes_ >= kFoldBytes;
+    const bool fold = log_rows_ + 1 >= options_.fold_every || log_bytes_ >= fold_bytes(options_);
     std::size_t damaged = 0, logged = 0;
     try {
       db_->exec("BEGIN IMMEDIATE");

@@ -302,6 +302,28 @@ TEST_F(StateStoreTest, TheGroupLogIsFoldedEveryFewCommitsAndWhatFollowsAFoldIsLo
   EXPECT_TRUE(c.problems.empty());
 }
 
+TEST_F(StateStoreTest, ASmallStoreFoldsItsGroupLogAtAnEighthOfMaxBytes) {
+  // 600 groups' changes are about 15 KB of log: past an eighth of 64 KiB (8 KiB), not of the
+  // default 256 MiB. The commit after the log passes that folds it, whatever fold_every says.
+  std::vector<core::GroupChange> many;
+  for (int i = 0; i < 600; ++i) {
+    core::GroupState g = group("fp-" + std::to_string(i), 1);
+    g.latest = nullptr;
+    many.push_back({g.route, g.receiver, g.fingerprint, g, std::nullopt});
+  }
+  for (const std::uint64_t max_bytes : {std::uint64_t{64} << 10, std::uint64_t{256} << 20}) {
+    std::filesystem::remove_all(dir_.path());
+    auto s = StateStore::open({.dir = dir_.path().string(), .max_bytes = max_bytes, .fold_every = 1000},
+                              io_.get_executor(), nullptr);
+    s->record_groups(many);
+    ASSERT_TRUE(s->commit_now());
+    s->record_groups({many[0]});
+    ASSERT_TRUE(s->commit_now());
+    EXPECT_EQ(rows(db(), "group_log"), max_bytes < (1u << 20) ? 0 : 2) << "max_bytes " << max_bytes;
+    EXPECT_EQ(rows(db(), "groups"), max_bytes < (1u << 20) ? 600 : 0) << "max_bytes " << max_bytes;
+  }
+}
+
 TEST_F(StateStoreTest, ALogRowThatDoesNotReadBackIsSaidAndTheRestIsRestored) {
   {
     auto s = open();

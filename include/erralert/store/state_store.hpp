@@ -74,7 +74,8 @@ struct StoreOptions {
   std::chrono::milliseconds commit_interval{200};
   std::uint64_t max_bytes = 256ull << 20;
   /// The group log is folded into the groups table at every fold_every-th commit that logged
-  /// changes (about 20 s at the default interval), or sooner when it passes 32 MiB. A fold
+  /// changes (about 20 s at the default interval), or sooner when it passes 32 MiB (or an
+  /// eighth of max_bytes, when that is less). A fold
   /// writes every group the log changed, so in a storm over many groups its cost is paid per
   /// fold: fewer folds, less work; a longer log, a longer fold at the next start.
   std::uint64_t fold_every = 100;
