@@ -5,7 +5,7 @@
 //
 //   auto store = StateStore::open({.dir = cfg.storage.dir}, io.get_executor(), &metrics);
 //   StoreContents found = store->take_contents();     // restore groups, silences, spool
-//   store->on_batch([&] { aggregator.take_changes(store->group_changes()); });
+//   store->on_batch([&] { aggregator.take_changes(store->group_changes()); });  // encoded as given
 //   store->start();                                    // a commit every commit_interval
 //   store->put("ops-discord", item);                   // from the io thread: recorded, not written
 //   store->commit_now(&why);                           // at a stop: everything, waited for
@@ -16,8 +16,8 @@
 // the io thread records between two hand-overs lands together or not at all, so a summary that
 // leaves its group and enters the spool is one transaction. A batch that fails to commit (a full
 // disk) is kept and retried with what comes after it; error() says why until a commit succeeds.
-// A commit writes its groups' changes as one row of a log, folded into the groups table every
-// few seconds and at each open (group_rows.hpp), so a storm over 10,000 groups costs each commit
+// A commit writes its groups' changes as one row of a log, folded into the groups table about
+// every 20 s and at each open (group_rows.hpp), so a storm over 10,000 groups costs each commit
 // one insert.
 #pragma once
 
