@@ -419,10 +419,9 @@ void fold_group_log(Sqlite& db, std::size_t& damaged) {
   std::vector<LoggedChange> row;
   RowDecoder decoder;
   GroupWriter writer(db);
-  std::string bytes;  // the row, copied: a column's bytes may live in a page the writes below change
   Stmt s = db.prepare("SELECT changes FROM group_log ORDER BY seq DESC");
   while (s.step()) {
-    bytes.assign(s.blob(0));
+    const std::string bytes = s.blob(0);  // what the decoded views point into
     if (!decoder.decode(bytes, row)) {
       ++damaged;
       continue;
@@ -456,7 +455,8 @@ GroupCounts count_groups(Sqlite& db) {
   RowDecoder decoder;
   Stmt log = db.prepare("SELECT changes FROM group_log ORDER BY seq");
   while (log.step()) {
-    if (!decoder.decode(log.blob(0), row)) continue;
+    const std::string bytes = log.blob(0);  // what the decoded views point into
+    if (!decoder.decode(bytes, row)) continue;
     for (const LoggedChange& c : row) {
       if (c.tag == Tag::forget) {
         closed.erase(key_of(c.route, c.receiver, c.fingerprint));
