@@ -367,23 +367,4 @@ void Aggregator::take_changes(GroupChangeSink& out) {
   dirty_.clear();
 }
 
-std::vector<GroupChange> Aggregator::take_changes() {
-  struct Collect final : GroupChangeSink {
-    std::vector<GroupChange> out;
-    void changed(const GroupChangeView& v) override {
-      GroupChange& c = out.emplace_back();
-      c.route = v.route;
-      c.receiver = v.receiver;
-      c.fingerprint = v.fingerprint;
-      if (v.open) {
-        c.open = *v.open;
-        c.open->latest = v.latest ? *v.latest : nullptr;
-      }
-      if (v.closed) c.closed = *v.closed;
-    }
-  } collect;
-  take_changes(collect);
-  return std::move(collect.out);
-}
-
 }  // namespace erralert::core

@@ -504,7 +504,7 @@ routes:
   std::map<Key, ClosedGroup> closed;
   std::map<Key, std::shared_ptr<const Event>> events;  // what a store keeps: the last event given
   const auto apply = [&](Aggregator& agg) {
-    for (GroupChange& c : agg.take_changes()) {
+    for (GroupChange& c : take_changes(agg)) {
       const Key k{c.route, c.receiver, c.fingerprint};
       open.erase(k);
       closed.erase(k);
@@ -562,7 +562,7 @@ routes:
   }
   apply(agg);
   same(agg, 6000);
-  EXPECT_TRUE(agg.take_changes().empty()) << "nothing changed since";
+  EXPECT_TRUE(take_changes(agg).empty()) << "nothing changed since";
 }
 
 }  // namespace

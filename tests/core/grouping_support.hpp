@@ -73,6 +73,26 @@ inline core::Notification one_group(core::NotificationKind kind, std::string rou
   return n;
 }
 
+/// What changed in `agg` since the last take, as values (Aggregator::take_changes() gives views).
+inline std::vector<core::GroupChange> take_changes(core::Aggregator& agg) {
+  struct Collect final : core::GroupChangeSink {
+    std::vector<core::GroupChange> out;
+    void changed(const core::GroupChangeView& v) override {
+      core::GroupChange& c = out.emplace_back();
+      c.route = v.route;
+      c.receiver = v.receiver;
+      c.fingerprint = v.fingerprint;
+      if (v.open) {
+        c.open = *v.open;
+        c.open->latest = v.latest ? *v.latest : nullptr;
+      }
+      if (v.closed) c.closed = *v.closed;
+    }
+  } collect;
+  agg.take_changes(collect);
+  return std::move(collect.out);
+}
+
 /// What came out of the aggregator, one line per notification, with when it came out.
 struct Emitted {
   std::int64_t at = 0;

@@ -155,11 +155,9 @@ class Aggregator {
   /// Replaces the whole state with `s` (what snapshot() gave, maybe from another run). What
   /// it holds is taken as stored: take_changes() reports nothing of it.
   void restore(AggregatorSnapshot s);
-  /// Every group whose state changed since the last call, as it is now: what a store that
-  /// holds restore()'s snapshot writes to stay equal to snapshot(). Values are copies (the
-  /// latest event shared), so the caller may encode them on another thread.
-  std::vector<GroupChange> take_changes();
-  /// The same, each change given to `out` as a view (no copy of any group).
+  /// Gives `out` every group whose state changed since the last call, as it is now: what a
+  /// store that holds restore()'s snapshot writes to stay equal to snapshot(). Each change is a
+  /// view into this aggregator, valid during the call (no copy of any group).
   void take_changes(GroupChangeSink& out);
 
  private:
