@@ -137,12 +137,12 @@ bool valid(const core::GroupState& g) {
          g.dedup.min_count > 0;
 }
 
-std::string key_of(std::string_view route, std::string_view receiver, std::string_view fingerprint) {
-  std::string k(route);
-  k.push_back('\x1f');
-  k += receiver;
-  k.push_back('\x1f');
-  k += fingerprint;
+/// A group's key, into `k` (its capacity reused).
+const std::string& key_into(std::string& k, std::string_view route, std::string_view receiver,
+                            std::string_view fingerprint) {
+  k.assign(route).push_back('\x1f');
+  k.append(receiver).push_back('\x1f');
+  k.append(fingerprint);
   return k;
 }
 
@@ -427,10 +427,7 @@ void fold_group_log(Sqlite& db, std::size_t& damaged) {
       continue;
     }
     for (auto c = row.rbegin(); c != row.rend(); ++c) {  // the row's own order: later wins
-      key.assign(c->route).push_back('\x1f');
-      key.append(c->receiver).push_back('\x1f');
-      key.append(c->fingerprint);
-      auto it = seen.find(key);
+      auto it = seen.find(key_into(key, c->route, c->receiver, c->fingerprint));
       if (it == seen.end()) {
         writer.write(*c);
         it = seen.emplace(key, Seen{c->tag != Tag::open}).first;
@@ -449,8 +446,9 @@ void fold_group_log(Sqlite& db, std::size_t& damaged) {
 
 GroupCounts count_groups(Sqlite& db) {
   std::unordered_map<std::string, bool> closed;  // by group: remembered closed, or open
+  std::string key;
   Stmt s = db.prepare("SELECT route, receiver, fingerprint, closed FROM groups");
-  while (s.step()) closed[key_of(s.text(0), s.text(1), s.text(2))] = s.int64(3) != 0;
+  while (s.step()) closed[key_into(key, s.text(0), s.text(1), s.text(2))] = s.int64(3) != 0;
   std::vector<LoggedChange> row;
   RowDecoder decoder;
   Stmt log = db.prepare("SELECT changes FROM group_log ORDER BY seq");
@@ -458,10 +456,11 @@ GroupCounts count_groups(Sqlite& db) {
     const std::string bytes = log.blob(0);  // what the decoded views point into
     if (!decoder.decode(bytes, row)) continue;
     for (const LoggedChange& c : row) {
+      key_into(key, c.route, c.receiver, c.fingerprint);
       if (c.tag == Tag::forget) {
-        closed.erase(key_of(c.route, c.receiver, c.fingerprint));
+        closed.erase(key);
       } else {
-        closed[key_of(c.route, c.receiver, c.fingerprint)] = c.tag == Tag::closed;
+        closed[key] = c.tag == Tag::closed;
       }
     }
   }
