@@ -40,7 +40,7 @@ std::vector<std::string> command_of(const ScriptCall& c, bool by_sha) {
   std::vector<std::string> cmd;
   cmd.reserve(3 + c.keys.size() + c.args.size());
   cmd.emplace_back(by_sha ? "EVALSHA" : "EVAL");
-  cmd.emplace_back(by_sha ? c.script->sha1 : std::string(c.script->source));
+  cmd.emplace_back(by_sha ? c.script->sha1() : std::string(c.script->source));
   cmd.push_back(std::to_string(c.keys.size()));
   cmd.insert(cmd.end(), c.keys.begin(), c.keys.end());
   cmd.insert(cmd.end(), c.args.begin(), c.args.end());

@@ -5,14 +5,19 @@
 
 #include "erralert/core/text.hpp"
 
-namespace erralert::cluster::scripts {
-namespace {
+namespace erralert::cluster {
 
-std::string sha1_hex(std::string_view text) {
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  ::SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return core::to_hex(digest);
+const std::string& Script::sha1() const {
+  std::call_once(once_, [this] {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    ::SHA1(reinterpret_cast<const unsigned char*>(source.data()), source.size(), digest);
+    sha1_ = core::to_hex(digest);
+  });
+  return sha1_;
 }
+
+namespace scripts {
+namespace {
 
 constexpr std::string_view kReport = R"lua(
 local owner = redis.call('GET', KEYS[1])
@@ -92,9 +97,10 @@ return 0
 
 }  // namespace
 
-const Script report{"report", kReport, sha1_hex(kReport)};
-const Script sweep{"sweep", kSweep, sha1_hex(kSweep)};
-const Script pace{"pace", kPace, sha1_hex(kPace)};
-const Script hold{"hold", kHold, sha1_hex(kHold)};
+const Script report{"report", kReport};
+const Script sweep{"sweep", kSweep};
+const Script pace{"pace", kPace};
+const Script hold{"hold", kHold};
 
-}  // namespace erralert::cluster::scripts
+}  // namespace scripts
+}  // namespace erralert::cluster

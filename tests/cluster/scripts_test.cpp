@@ -24,6 +24,10 @@ class Scripts : public ::testing::Test {
     std::vector<std::string> cmd{"EVAL", std::string(s.source), std::to_string(keys.size())};
     cmd.insert(cmd.end(), keys.begin(), keys.end());
     cmd.insert(cmd.end(), args.begin(), args.end());
+    return run(std::move(cmd));
+  }
+
+  RedisReply run(std::vector<std::string> cmd) {
     asio::io_context io;
     net::RedisClient client(io.get_executor(), {"127.0.0.1", redis_.port(), "", "", 0}, std::chrono::seconds(5));
     std::vector<std::vector<std::string>> commands{std::move(cmd)};
@@ -59,6 +63,16 @@ class Scripts : public ::testing::Test {
 };
 
 using V = std::vector<std::int64_t>;
+
+TEST_F(Scripts, EachScriptsDigestIsTheOneRedisGivesItsSource) {
+  // EVALSHA names a script by this digest: a wrong one would send every call twice (NOSCRIPT,
+  // then EVAL).
+  for (const Script* s : {&scripts::report, &scripts::sweep, &scripts::pace, &scripts::hold}) {
+    const RedisReply r = run({"SCRIPT", "LOAD", std::string(s->source)});
+    EXPECT_EQ(s->sha1(), r.str) << s->name;
+    EXPECT_EQ(s->sha1().size(), 40u) << s->name;
+  }
+}
 
 TEST_F(Scripts, TheFirstToReportOwnsTheGroupAndTheOthersAddTheirCountsForIt) {
   EXPECT_EQ(report("a", 3), (V{scripts::claimed, 0, 3}));  // a sends its first: 3 events

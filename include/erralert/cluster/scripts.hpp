@@ -1,6 +1,6 @@
 // The Lua scripts that make fleet mode's shared state atomic in Redis (CONTRACT.md section 8).
 //
-//   Script s = scripts::report;   // EVALSHA s.sha 2 <owner key> <counts key> <me> <lease> <count> <ttl>
+//   const Script& s = scripts::report;   // EVALSHA s.sha1() 2 <owner key> <counts key> <me> <lease> <count> <ttl>
 //
 // Each script is one atomic step on one group or one receiver, so a count is added, taken or
 // handed over in exactly one place whatever the sidecars do at the same moment. Their replies:
@@ -26,15 +26,28 @@
 //   `ms`, unless a longer hold is already in force.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
 
 namespace erralert::cluster {
 
-struct Script {
-  std::string_view name;
-  std::string_view source;
-  std::string sha1;  ///< hex, for EVALSHA
+class Script {
+ public:
+  constexpr Script(std::string_view name, std::string_view source) : name(name), source(source) {}
+  Script(const Script&) = delete;
+  Script& operator=(const Script&) = delete;
+
+  /// Its SHA-1 in hex, for EVALSHA. Computed on first use, so a daemon outside fleet mode
+  /// never starts OpenSSL's digest machinery (its providers cost ~4 MB of RSS at start).
+  const std::string& sha1() const;
+
+  const std::string_view name;
+  const std::string_view source;
+
+ private:
+  mutable std::once_flag once_;
+  mutable std::string sha1_;
 };
 
 namespace scripts {
