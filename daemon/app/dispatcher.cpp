@@ -45,7 +45,7 @@ Dispatcher::Dispatcher(const asio::any_io_executor& ex, Intake& intake, core::Me
   metrics.gauge("groups_open", {}, [this] { return static_cast<double>(aggregator_.open_groups()); });
 }
 
-void Dispatcher::dispatch(core::Event e, std::int64_t now_ms) {
+void Dispatcher::dispatch(core::Event&& e, std::int64_t now_ms) {
   auto outcome = pipeline_->process(std::move(e), silences_, now_ms);
   switch (outcome.fate) {
     case core::Pipeline::Fate::silenced: ++silenced_; return;
@@ -116,7 +116,10 @@ asio::awaitable<void> Dispatcher::run() {
     if (intake_.empty()) break;  // stopping, and nothing is left
     const std::int64_t now = clock_.now_ms();
     aggregator_.tick(now, step_);  // windows that ended before these events arrived end first
-    for (std::size_t i = 0; i < kBatch && !intake_.empty(); ++i) dispatch(intake_.pop(), now);
+    for (std::size_t i = 0; i < kBatch && !intake_.empty(); ++i) {
+      dispatch(std::move(intake_.front()), now);
+      intake_.pop();
+    }
     deliver(step_);
     rearm();
     intake_.consumed();

@@ -198,11 +198,9 @@ asio::awaitable<void> Intake::events() {
   while (queue_.empty() && !stopping_) co_await ready_.wait();
 }
 
-core::Event Intake::pop() {
-  core::Event e = std::move(queue_.front());
+void Intake::pop() {
   queue_.pop_front();
   ++popped_;
-  return e;
 }
 
 void Intake::stop() {

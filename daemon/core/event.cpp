@@ -14,20 +14,21 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Text of a JSON value for field_value: strings as they are, other scalars and containers as
-/// compact JSON; null, "", {} and [] are absent.
-std::optional<std::string> text_of(const json& j) {
+using Text = std::optional<std::string_view>;
+
+/// Text of a JSON value for field_text: strings as they are, other scalars and containers as
+/// compact JSON (written into `scratch`); null, "", {} and [] are absent.
+Text text_of(const json& j, std::string& scratch) {
   if (j.is_null() || (j.is_structured() && j.empty())) return std::nullopt;
   if (j.is_string()) {
     const auto& s = j.get_ref<const std::string&>();
-    return s.empty() ? std::nullopt : std::optional<std::string>(s);
+    return s.empty() ? std::nullopt : Text(s);
   }
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  scratch = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return scratch;
 }
 
-std::optional<std::string> text_of(const std::string& s) {
-  return s.empty() ? std::nullopt : std::optional<std::string>(s);
-}
+Text text_of(const std::string& s) { return s.empty() ? std::nullopt : Text(s); }
 
 /// The member of object `j` named `key`, exactly or (when `any_case`) ignoring letter case.
 const json* member(const json& j, std::string_view key, bool any_case) {
@@ -41,50 +42,56 @@ const json* member(const json& j, std::string_view key, bool any_case) {
 }
 
 /// Follows a dotted `path` into `j`; a key that itself holds dots is tried whole first.
-std::optional<std::string> lookup(const json& j, std::string_view path, bool any_case = false) {
-  if (path.empty()) return text_of(j);
-  if (const json* whole = member(j, path, any_case)) return text_of(*whole);
+Text lookup(const json& j, std::string_view path, std::string& scratch, bool any_case = false) {
+  if (path.empty()) return text_of(j, scratch);
+  if (const json* whole = member(j, path, any_case)) return text_of(*whole, scratch);
   const std::size_t dot = path.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
   if (const json* head = member(j, path.substr(0, dot), any_case)) {
-    return lookup(*head, path.substr(dot + 1));
+    return lookup(*head, path.substr(dot + 1), scratch);
   }
   return std::nullopt;
 }
 
-std::optional<std::string> request_field(const Request& r, std::string_view name) {
+Text request_field(const Request& r, std::string_view name, std::string& scratch) {
   if (name == "method") return text_of(r.method);
   if (name == "path") return text_of(r.path);
   if (name == "route") return text_of(r.route);
   if (name == "query") return text_of(r.query);
   if (name == "client_ip") return text_of(r.client_ip);
-  if (name == "params") return text_of(r.params);
-  if (name.starts_with("params.")) return lookup(r.params, name.substr(7));
-  if (name == "headers") return text_of(r.headers);
-  if (name.starts_with("headers.")) return lookup(r.headers, name.substr(8), true);
+  if (name == "params") return text_of(r.params, scratch);
+  if (name.starts_with("params.")) return lookup(r.params, name.substr(7), scratch);
+  if (name == "headers") return text_of(r.headers, scratch);
+  if (name.starts_with("headers.")) return lookup(r.headers, name.substr(8), scratch, true);
   return std::nullopt;
 }
 
-std::optional<std::string> exception_field(const ExceptionInfo& x, std::string_view name) {
+Text exception_field(const ExceptionInfo& x, std::string_view name) {
   if (name == "type") return text_of(x.type);
   if (name == "message") return text_of(x.message);
   if (name == "stacktrace") return text_of(x.stacktrace);
   return std::nullopt;
 }
 
-std::optional<std::string> top_level_field(const Event& e, std::string_view name) {
+Text top_level_field(const Event& e, std::string_view name, std::string& scratch) {
   if (name == "service") return text_of(e.service);
   if (name == "environment") return text_of(e.environment);
   if (name == "host") return text_of(e.host);
-  if (name == "timestamp") return format_rfc3339(e.timestamp_ms);
-  if (name == "app_timestamp") return e.app_timestamp_ms ? std::optional(format_rfc3339(*e.app_timestamp_ms)) : std::nullopt;
-  if (name == "severity") return std::string(to_string(e.severity));
+  if (name == "timestamp") return scratch = format_rfc3339(e.timestamp_ms);
+  if (name == "app_timestamp") {
+    if (!e.app_timestamp_ms) return std::nullopt;
+    return scratch = format_rfc3339(*e.app_timestamp_ms);
+  }
+  if (name == "severity") return to_string(e.severity);
   if (name == "code") return text_of(e.code);
-  if (name == "status") return e.status == 0 ? std::nullopt : std::optional(std::to_string(e.status));
+  if (name == "status") {
+    if (e.status == 0) return std::nullopt;
+    return scratch = std::to_string(e.status);
+  }
   if (name == "message") return text_of(e.message);
   if (name == "detail") return text_of(e.detail);
   if (name == "trace_id") return text_of(e.trace_id);
-  return lookup(e.extra, name);
+  return lookup(e.extra, name, scratch);
 }
 
 void put_if(json& j, const char* key, const std::string& value) {
@@ -173,16 +180,22 @@ json to_json(const Event& e, bool include_extra) {
   return j;
 }
 
-std::optional<std::string> field_value(const Event& e, std::string_view path) {
+std::optional<std::string_view> field_text(const Event& e, std::string_view path, std::string& scratch) {
   if (path.empty()) return std::nullopt;
   const std::size_t dot = path.find('.');
   const std::string_view head = path.substr(0, dot);
   const std::string_view rest = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
-  if (head == "request" && !rest.empty()) return request_field(e.request, rest);
+  if (head == "request" && !rest.empty()) return request_field(e.request, rest, scratch);
   if (head == "exception" && !rest.empty()) return exception_field(e.exception, rest);
-  if (head == "tags") return lookup(e.tags, rest);
-  if (head == "extra") return lookup(e.extra, rest);
-  return top_level_field(e, path);
+  if (head == "tags") return lookup(e.tags, rest, scratch);
+  if (head == "extra") return lookup(e.extra, rest, scratch);
+  return top_level_field(e, path, scratch);
+}
+
+std::optional<std::string> field_value(const Event& e, std::string_view path) {
+  std::string scratch;
+  const auto text = field_text(e, path, scratch);
+  return text ? std::optional<std::string>(*text) : std::nullopt;
 }
 
 }  // namespace erralert::core

@@ -40,8 +40,9 @@ bool is_default_part(std::string_view part) {
 std::string fingerprint(const Event& e, const std::vector<std::string>& group_by) {
   const auto by_fields = [&] {
     Fnv1a h;
+    std::string scratch;
     for (const auto& field : group_by) {
-      if (auto v = field_value(e, field)) {
+      if (auto v = field_text(e, field, scratch)) {
         h.add_byte(0x01);
         h.add(*v);
       } else {

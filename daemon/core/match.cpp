@@ -371,7 +371,8 @@ bool term_holds(const Matcher::Term& t, const Event& e) {
     case Kind::severity:
       return static_cast<int>(e.severity) >= t.lo && static_cast<int>(e.severity) <= t.hi;
     case Kind::glob: {
-      const std::optional<std::string> v = field_value(e, t.key);
+      std::string scratch;
+      const std::optional<std::string_view> v = field_text(e, t.key, scratch);
       if (!v || v->empty()) return t.pattern.empty();
       return glob_match(t.pattern, *v);
     }

@@ -33,7 +33,7 @@ boost::container::small_vector<const config::Route*, 8> Pipeline::matching_route
   return matched;
 }
 
-Pipeline::Outcome Pipeline::process(Event e, const SilenceSet& silences, std::int64_t now_ms) const {
+Pipeline::Outcome Pipeline::process(Event&& e, const SilenceSet& silences, std::int64_t now_ms) const {
   Outcome out;
   if (silences.matches(e, now_ms)) {
     out.fate = Fate::silenced;
@@ -49,8 +49,9 @@ Pipeline::Outcome Pipeline::process(Event e, const SilenceSet& silences, std::in
   out.deliveries.reserve(count);
   for (const config::Route* route : matched) {
     std::string fp = fingerprint(*shared, route->group_by);
-    for (const auto& receiver : route->receivers) {
-      out.deliveries.push_back({route, receiver, fp, shared});
+    const std::size_t n = route->receivers.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      out.deliveries.push_back({route, route->receivers[i], i + 1 < n ? fp : std::move(fp), shared});
     }
   }
   out.fate = Fate::routed;

@@ -2,6 +2,7 @@
 #include "erralert/core/redact.hpp"
 
 #include <re2/re2.h>
+#include <boost/container/small_vector.hpp>
 
 #include <algorithm>
 #include <array>
@@ -373,7 +374,11 @@ class Redactor::Pass {
   /// Remembers the strings inside `j` as secrets, then replaces `j` with "[redacted]".
   void hide(json& j) {
     collect(j, 0);
-    j = kRedacted;
+    if (j.is_string()) {
+      j.get_ref<std::string&>() = kRedacted;  // into the string it has: no new allocation
+    } else {
+      j = kRedacted;
+    }
   }
 
   void collect(const json& j, int depth) {
@@ -452,7 +457,7 @@ class Redactor::Pass {
   }
 
   const Redactor& r_;
-  std::vector<std::string> secrets_;
+  boost::container::small_vector<std::string, 4> secrets_;  ///< a few per event, if any: no allocation
 };
 
 Redactor::Redactor() : Redactor({}, {}) {}

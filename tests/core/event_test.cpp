@@ -154,6 +154,28 @@ TEST(EventTest, FieldValues) {
   EXPECT_EQ(field_value(bare, "severity"), "error");
 }
 
+TEST(EventTest, FieldTextPointsIntoTheEventAndFormatsOnlyIntoScratch) {
+  // What routes and fingerprints read per event: no copy of a string the event already holds.
+  const Event e = sample_event();
+  std::string scratch;
+  const auto code = field_text(e, "code", scratch);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(code->data(), e.code.data());
+  const auto route = field_text(e, "request.route", scratch);
+  ASSERT_TRUE(route);
+  EXPECT_EQ(route->data(), e.request.route.data());
+  EXPECT_TRUE(scratch.empty());
+  const auto model = field_text(e, "request.params.model", scratch);
+  ASSERT_TRUE(model);
+  EXPECT_EQ(*model, "m");
+  EXPECT_TRUE(scratch.empty());  // a JSON string is read in place too
+  const auto status = field_text(e, "status", scratch);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, "502");
+  EXPECT_EQ(status->data(), scratch.data());
+  EXPECT_EQ(field_text(e, "request.params.missing", scratch), std::nullopt);
+}
+
 TEST(EventTest, FieldValueReadsKeysHoldingDots) {
   Event e;
   e.tags = {{"k8s.namespace", "payments"}, {"a", {{"b", "nested"}}}};

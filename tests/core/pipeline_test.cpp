@@ -114,9 +114,9 @@ routes:
 )"));
   Event x = event("api", 500), y = event("api", 502), z = event("api", 500);
   z.code = "E2";
-  const auto fx = p.process(x, kNoSilences, 0).deliveries[0].fingerprint;
-  const auto fy = p.process(y, kNoSilences, 0).deliveries[0].fingerprint;
-  const auto fz = p.process(z, kNoSilences, 0).deliveries[0].fingerprint;
+  const auto fx = p.process(Event(x), kNoSilences, 0).deliveries[0].fingerprint;
+  const auto fy = p.process(Event(y), kNoSilences, 0).deliveries[0].fingerprint;
+  const auto fz = p.process(Event(z), kNoSilences, 0).deliveries[0].fingerprint;
   EXPECT_EQ(fx, fy) << "status is not in group_by";
   EXPECT_NE(fx, fz);
 }

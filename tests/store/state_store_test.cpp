@@ -398,7 +398,7 @@ TEST_F(StateStoreTest, TheFileSpoolAndSilenceFileOfAnEarlierReleaseAreImportedOn
 }
 
 TEST_F(StateStoreTest, AFileThatIsNotAStoreIsMovedAsideAndAFreshOneStarted) {
-  for (const std::string junk : {std::string("this is not SQLite at all, just bytes"), std::string(8192, '\x01')}) {
+  for (const std::string& junk : {std::string("this is not SQLite at all, just bytes"), std::string(8192, '\x01')}) {
     testing::write_file(db(), junk);
     auto s = open();
     const auto c = s->take_contents();

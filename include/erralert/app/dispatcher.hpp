@@ -68,7 +68,7 @@ class Dispatcher {
   std::uint64_t pending_events() const { return aggregator_.pending_events(); }
 
  private:
-  void dispatch(core::Event e, std::int64_t now_ms);
+  void dispatch(core::Event&& e, std::int64_t now_ms);
   /// Hands what the aggregator produced to the receivers and counts it.
   void deliver(core::Aggregator::Step& step);
   boost::asio::awaitable<void> tick_loop();

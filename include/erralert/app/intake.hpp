@@ -69,7 +69,10 @@ class Intake final : public net::TextSink {
   // The consumer's side.
   bool empty() const { return queue_.empty(); }
   std::size_t depth() const { return queue_.size(); }
-  core::Event pop();
+  /// The oldest event, in the queue: the consumer moves it out, then pop() drops it (one move
+  /// fewer than taking a copy of it out).
+  core::Event& front() { return queue_.front(); }
+  void pop();
   boost::asio::awaitable<void> events();
   /// Called by the consumer after it popped a batch.
   void consumed() { space_.notify(); }

@@ -2,6 +2,7 @@
 //
 //   Event e;  e.service = "payment-api";  e.message = "open AI 연동 오류";
 //   std::optional<std::string> v = field_value(e, "request.route");
+//   std::string scratch;  std::optional<std::string_view> t = field_text(e, "status", scratch);
 #pragma once
 
 #include <cstdint>
@@ -84,6 +85,9 @@ nlohmann::json to_json(const Event& e, bool include_extra = false);
 /// params, headers (names case-insensitive), tags and extra are reached by dotted keys and
 /// non-strings come back as compact JSON; an unknown top-level name is looked up in `extra`.
 std::optional<std::string> field_value(const Event& e, std::string_view path);
+/// field_value without a copy: a view into `e`, or into `scratch` when the text had to be
+/// formatted (a number, a time, JSON). Valid while both stay unchanged.
+std::optional<std::string_view> field_text(const Event& e, std::string_view path, std::string& scratch);
 
 
 }  // namespace erralert::core

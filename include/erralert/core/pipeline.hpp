@@ -41,14 +41,15 @@ class Pipeline {
 
   struct Outcome {
     Fate fate = Fate::unrouted;
-    std::vector<Delivery> deliveries;
+    /// Most events go to one or two receivers: those stay inside the outcome (no allocation).
+    boost::container::small_vector<Delivery, 2> deliveries;
   };
 
   /// Compiles the routes and redaction of a config that load_config has validated.
   explicit Pipeline(const config::Config& cfg);
 
   /// Runs `e` through every stage at time `now_ms`.
-  Outcome process(Event e, const SilenceSet& silences, std::int64_t now_ms) const;
+  Outcome process(Event&& e, const SilenceSet& silences, std::int64_t now_ms) const;
 
   /// The routes that match `e`, in order (the first match ends the list unless it continues).
   boost::container::small_vector<const config::Route*, 8> matching_routes(const Event& e) const;

@@ -25,7 +25,9 @@ using Errors = std::vector<FieldError>;
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  // By reference, not by value: an Event moved into a Result is moved once, not twice.
+  Result(const T& value) : v_(value) {}  // NOLINT(google-explicit-constructor)
+  Result(T&& value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Errors errors) : v_(std::move(errors)) {}  // NOLINT(google-explicit-constructor)
   Result(FieldError error) : v_(Errors{std::move(error)}) {}  // NOLINT(google-explicit-constructor)
 
