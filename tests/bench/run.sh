@@ -40,8 +40,8 @@ while [[ $# -gt 0 ]]; do
 done
 [[ "$duration" =~ ^[0-9]+$ && "$duration" -ge 1 && "$duration" -le 300 ]] ||
   { echo "run.sh: --duration must be 1..300 seconds" >&2; exit 2; }
-[[ "$rounds" =~ ^[0-9]+$ && "$rounds" -ge 1 && "$rounds" -le 5 ]] ||
-  { echo "run.sh: --rounds must be 1..5" >&2; exit 2; }
+[[ "$rounds" =~ ^[0-9]+$ && "$rounds" -ge 1 && "$rounds" -le 15 ]] ||
+  { echo "run.sh: --rounds must be 1..15" >&2; exit 2; }
 [[ "$latency_count" =~ ^[0-9]+$ && "$latency_count" -ge 10 && "$latency_count" -le 100000 ]] ||
   { echo "run.sh: --latency-count must be 10..100000" >&2; exit 2; }
 
