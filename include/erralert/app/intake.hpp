@@ -70,7 +70,7 @@ class Intake final : public net::TextSink {
   bool empty() const { return queue_.empty(); }
   std::size_t depth() const { return queue_.size(); }
   /// The oldest event, in the queue: the consumer moves it out, then pop() drops it (one move
-  /// fewer than taking a copy of it out).
+  /// fewer than returning it by value).
   core::Event& front() { return queue_.front(); }
   void pop();
   boost::asio::awaitable<void> events();

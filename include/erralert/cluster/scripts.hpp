@@ -39,7 +39,8 @@ class Script {
   Script& operator=(const Script&) = delete;
 
   /// Its SHA-1 in hex, for EVALSHA. Computed on first use, so a daemon outside fleet mode
-  /// never starts OpenSSL's digest machinery (its providers cost ~4 MB of RSS at start).
+  /// never starts OpenSSL's digest providers (about 2 MB of RSS, paid before main when it was
+  /// computed at static initialisation).
   const std::string& sha1() const;
 
   const std::string_view name;
