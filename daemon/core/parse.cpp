@@ -441,19 +441,18 @@ class EventBuilder {
     for (std::string_view key : {"message", "reason"}) {
       auto t = take(obj, {key});
       if (!t) continue;
-      std::optional<std::string> text;
-      if (t->value.is_string()) text = std::string(view(t->value.get_string()));
-      if (t->value.is_array()) {
-        text = joined_strings(t->value.get_array(), "; ");
-        if (text) {
-          for (const bj::value& item : t->value.get_array()) message_items_.emplace_back(view(item.get_string()));
-        }
-      }
-      if (!text) {
+      std::optional<std::string> joined;
+      std::string_view text;
+      if (t->value.is_string()) {
+        text = view(t->value.get_string());
+      } else if (t->value.is_array() && (joined = joined_strings(t->value.get_array(), "; "))) {
+        for (const bj::value& item : t->value.get_array()) message_items_.emplace_back(view(item.get_string()));
+        text = *joined;
+      } else {
         message_failed_ = true;
         return fail(std::string(key), t->value, "expected a string or an array of strings");
       }
-      if (!text->empty()) return set_message(*text);
+      if (!text.empty()) return set_message(text);
       message_empty_ = true;
     }
     if (auto it = obj.find("error"); it != obj.end() && it->value().is_string() && !it->value().get_string().empty()) {
@@ -746,8 +745,8 @@ class EventBuilder {
     if (!t) return;
     if (t->value.is_object() && e_.errors.empty() && is_field_map(t->value.get_object())) read_error_map(t->value);
     detail_is_text_ = t->value.is_string();
-    e_.detail = truncate_bytes(t->value.is_string() ? std::string(view(t->value.get_string())) : dump(t->value),
-                               kMaxDetailBytes);
+    e_.detail = t->value.is_string() ? truncate_bytes(view(t->value.get_string()), kMaxDetailBytes)
+                                     : truncate_bytes(dump(t->value), kMaxDetailBytes);
   }
 
   void read_tags(bj::object& obj) {
