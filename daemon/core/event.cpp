@@ -8,6 +8,7 @@
 
 #include "erralert/core/text.hpp"
 #include "erralert/core/timefmt.hpp"
+#include "erralert/core/utf8.hpp"
 
 namespace erralert::core {
 namespace {
@@ -128,6 +129,206 @@ json exception_json(const ExceptionInfo& x) {
   return j;
 }
 
+/// to_json's document written as text, member by member in the document's (sorted) order, each
+/// as nlohmann's dump() writes it. `valid` turns false at a string that is not UTF-8, which
+/// dump() repairs: the caller then lets dump() write the whole.
+class JsonText {
+ public:
+  explicit JsonText(std::string& out) : out_(out) {}
+  bool valid() const { return valid_; }
+
+  void begin() {
+    out_.push_back('{');
+    first_ = true;
+  }
+  void end() {
+    out_.push_back('}');
+    first_ = false;
+  }
+  /// A member's name that needs no escape (the known ones).
+  void key(std::string_view name) {
+    out_.append(first_ ? std::string_view("\"") : std::string_view(",\"")).append(name).append("\":");
+    first_ = false;
+  }
+  /// Any other name (an unknown field's).
+  void any_key(std::string_view name) {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+    string(name);
+    out_.push_back(':');
+  }
+  void member(std::string_view name, std::string_view value) {
+    key(name);
+    string(value);
+  }
+  void member_json(std::string_view name, const json& value) {
+    key(name);
+    json_value(value);
+  }
+  void json_value(const json& value) { out_ += value.dump(-1, ' ', false, json::error_handler_t::replace); }
+  /// A string as dump() writes it without ensure_ascii: quotes, backslashes and control
+  /// characters escaped, everything else as it is.
+  void string(std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    static constexpr auto kEscaped = [] {
+      std::array<bool, 256> e{};
+      for (int c = 0; c < 0x20; ++c) e[c] = true;
+      e['"'] = e['\\'] = true;
+      return e;
+    }();
+    out_.push_back('"');
+    std::size_t copied = 0;
+    unsigned char high = 0;  // any byte over 0x7f: then the text must be UTF-8
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      high |= c;
+      if (!kEscaped[c]) continue;
+      out_.append(s.substr(copied, i - copied));
+      copied = i + 1;
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\b': out_ += "\\b"; break;
+        case '\t': out_ += "\\t"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\f': out_ += "\\f"; break;
+        case '\r': out_ += "\\r"; break;
+        default:
+          out_ += "\\u00";
+          out_.push_back(kHex[c >> 4]);
+          out_.push_back(kHex[c & 0xf]);
+      }
+    }
+    out_.append(s.substr(copied)).push_back('"');
+    valid_ = valid_ && (high < 0x80 || is_valid_utf8(s));
+  }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+  bool valid_ = true;
+};
+
+/// The top-level members of to_json, in the document's order (std::map's: by bytes).
+enum class Member { app_timestamp, code, detail, environment, errors, exception, fingerprint, host, message,
+                    request, service, severity, status, tags, timestamp, trace_id };
+constexpr std::array<std::pair<std::string_view, Member>, 16> kMembers{{
+    {"app_timestamp", Member::app_timestamp}, {"code", Member::code}, {"detail", Member::detail},
+    {"environment", Member::environment}, {"errors", Member::errors}, {"exception", Member::exception},
+    {"fingerprint", Member::fingerprint}, {"host", Member::host}, {"message", Member::message},
+    {"request", Member::request}, {"service", Member::service}, {"severity", Member::severity},
+    {"status", Member::status}, {"tags", Member::tags}, {"timestamp", Member::timestamp},
+    {"trace_id", Member::trace_id},
+}};
+
+bool has_request(const Request& r) {
+  return !r.method.empty() || !r.path.empty() || !r.route.empty() || !r.query.empty() || !r.params.empty() ||
+         !r.headers.empty() || !r.client_ip.empty();
+}
+
+bool has_exception(const ExceptionInfo& x) {
+  return !x.type.empty() || !x.message.empty() || !x.stacktrace.empty();
+}
+
+/// Whether to_json writes member `m` of `e` (what its put_if calls decide).
+bool present(const Event& e, Member m) {
+  switch (m) {
+    case Member::app_timestamp: return e.app_timestamp_ms.has_value();
+    case Member::code: return !e.code.empty();
+    case Member::detail: return !e.detail.empty();
+    case Member::environment: return !e.environment.empty();
+    case Member::errors: return !e.errors.empty();
+    case Member::exception: return has_exception(e.exception);
+    case Member::fingerprint: return !e.fingerprint.empty();
+    case Member::host: return !e.host.empty();
+    case Member::message: return !e.message.empty();
+    case Member::request: return has_request(e.request);
+    case Member::service: return !e.service.empty();
+    case Member::severity: return true;
+    case Member::status: return e.status != 0;
+    case Member::tags: return !e.tags.empty();
+    case Member::timestamp: return true;
+    case Member::trace_id: return !e.trace_id.empty();
+  }
+  return false;
+}
+
+void write_if(JsonText& w, std::string_view name, const std::string& value) {
+  if (!value.empty()) w.member(name, value);
+}
+
+void write_if(JsonText& w, std::string_view name, const json& value) {
+  if (!value.empty()) w.member_json(name, value);
+}
+
+/// An unknown field of the event, as a member.
+void unknown(JsonText& w, const std::pair<const std::string, json>& field) {
+  w.any_key(field.first);
+  w.json_value(field.second);
+}
+
+void write(JsonText& w, std::string& out, const Event& e, Member m) {
+  switch (m) {
+    case Member::app_timestamp: return w.member("app_timestamp", format_rfc3339(*e.app_timestamp_ms));
+    case Member::code: return w.member("code", e.code);
+    case Member::detail: return w.member("detail", e.detail);
+    case Member::environment: return w.member("environment", e.environment);
+    case Member::errors:
+      w.key("errors");
+      out.push_back('[');
+      for (std::size_t i = 0; i < e.errors.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        w.begin();
+        w.member("field", e.errors[i].field);
+        w.member("reason", e.errors[i].reason);
+        w.member_json("value", e.errors[i].value);
+        w.end();
+      }
+      out.push_back(']');
+      return;
+    case Member::exception:
+      w.key("exception");
+      w.begin();
+      write_if(w, "message", e.exception.message);
+      write_if(w, "stacktrace", e.exception.stacktrace);
+      write_if(w, "type", e.exception.type);
+      return w.end();
+    case Member::fingerprint:
+      w.key("fingerprint");
+      out.push_back('[');
+      for (std::size_t i = 0; i < e.fingerprint.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        w.string(e.fingerprint[i]);
+      }
+      out.push_back(']');
+      return;
+    case Member::host: return w.member("host", e.host);
+    case Member::message: return w.member("message", e.message);
+    case Member::request: {
+      const Request& r = e.request;
+      w.key("request");
+      w.begin();
+      write_if(w, "client_ip", r.client_ip);
+      write_if(w, "headers", r.headers);
+      write_if(w, "method", r.method);
+      write_if(w, "params", r.params);
+      write_if(w, "path", r.path);
+      write_if(w, "query", r.query);
+      write_if(w, "route", r.route);
+      return w.end();
+    }
+    case Member::service: return w.member("service", e.service);
+    case Member::severity: return w.member("severity", to_string(e.severity));
+    case Member::status:
+      w.key("status");
+      out += std::to_string(e.status);
+      return;
+    case Member::tags: return w.member_json("tags", e.tags);
+    case Member::timestamp: return w.member("timestamp", format_rfc3339(e.timestamp_ms));
+    case Member::trace_id: return w.member("trace_id", e.trace_id);
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(Severity s) {
@@ -178,6 +379,31 @@ json to_json(const Event& e, bool include_extra) {
     }
   }
   return j;
+}
+
+std::string to_json_text(const Event& e, bool include_extra) {
+  std::string out;
+  out.reserve(512);
+  JsonText w(out);
+  // The unknown fields go in among the known ones, in the document's order; a known field
+  // that is written wins over an unknown one of the same name.
+  const json::object_t* extra = include_extra ? e.extra.get_ptr<const json::object_t*>() : nullptr;
+  auto x = extra ? extra->begin() : json::object_t::const_iterator{};
+  const auto x_end = extra ? extra->end() : json::object_t::const_iterator{};
+  w.begin();
+  for (const auto& [name, m] : kMembers) {
+    for (; x != x_end && std::string_view(x->first) < name; ++x) unknown(w, *x);
+    const bool written = present(e, m);
+    if (x != x_end && x->first == name) {
+      if (!written) unknown(w, *x);
+      ++x;
+    }
+    if (written) write(w, out, e, m);
+  }
+  for (; x != x_end; ++x) unknown(w, *x);
+  w.end();
+  if (!w.valid()) return to_json(e, include_extra).dump(-1, ' ', false, json::error_handler_t::replace);
+  return out;
 }
 
 std::optional<std::string_view> field_text(const Event& e, std::string_view path, std::string& scratch) {

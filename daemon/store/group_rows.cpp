@@ -127,10 +127,6 @@ class Reader {
   bool ok_ = true;
 };
 
-std::string event_text(const core::Event& e) {
-  return core::to_json(e, true).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 /// A group as read back: what a stored one must be to be restored.
 bool valid(const core::GroupState& g) {
   return !g.route.empty() && !g.receiver.empty() && !g.fingerprint.empty() && g.dedup.window.count() > 0 &&
@@ -358,7 +354,7 @@ std::string GroupLog::row() const {
   put_u64(out, count_);
   out.reserve(out.size() + changes_.size() + events_.size() * 700);
   out += changes_;
-  for (const auto& e : events_) put_str(out, event_text(*e));
+  for (const auto& e : events_) put_str(out, core::to_json_text(*e, true));
   return out;
 }
 

@@ -98,6 +98,76 @@ TEST(EventTest, ToJsonWithExtraRoundTripsThroughParse) {
   EXPECT_EQ(to_json(*back, true), j);
 }
 
+std::string dumped(const Event& e, bool include_extra) {
+  return to_json(e, include_extra).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+TEST(EventTest, ToJsonTextIsTheDocumentsDumpByteForByte) {
+  std::vector<std::pair<std::string, Event>> cases;
+  cases.emplace_back("the sample", sample_event());
+  Event bare;  // only what is always written: severity and timestamp
+  cases.emplace_back("an empty event", bare);
+  Event odd = sample_event();
+  odd.message = std::string("quote \" backslash \\ tab \t nl \n cr \r ff \f bs \b nul ") + '\0' +
+                "\x01\x1f\x7f end";
+  odd.detail = "\xEC\x97\xB0 \xF0\x9F\x94\xA5 \xC3\xA9";  // 3- and 4-byte UTF-8, an accent
+  odd.app_timestamp_ms = 1795322986123;
+  odd.status = 0;
+  odd.fingerprint = {"a", "b\"c", ""};
+  odd.errors.push_back({"x", json::array({1, 2.5, nullptr, true}), "r"});
+  odd.exception.message = "m";
+  odd.exception.stacktrace = "at a\nat b";
+  odd.request = {};
+  odd.request.client_ip = "10.0.0.7";
+  odd.request.params = {{"pi", 3.14159}, {"big", 18446744073709551615ULL}, {"neg", -7}, {"s", "\x02"}};
+  cases.emplace_back("escapes, numbers and every optional member", odd);
+  Event invalid = sample_event();
+  invalid.host = "web-\xFF\xC3";  // not UTF-8: dump() replaces it, and so must the text
+  cases.emplace_back("a string that is not UTF-8", invalid);
+  Event extra = sample_event();
+  // Unknown fields sort in among the known ones; a known field that is written wins, and an
+  // unknown one with the name of a known field left out is written in its place.
+  extra.detail.clear();
+  extra.extra = {{"aaa", 1}, {"code", "shadowed"}, {"detail", {{"from", "extra"}}}, {"m", nullptr},
+                 {"requestx", json::array()}, {"zzz", "last"}, {"\xC3\xA9", "after every ASCII name"}};
+  cases.emplace_back("unknown fields among the known", extra);
+  Event only_extra;
+  only_extra.extra = {{"a", 1}};
+  cases.emplace_back("only an unknown field", only_extra);
+  Event empty_json = sample_event();
+  empty_json.request = {};
+  empty_json.request.params = json::object();
+  empty_json.tags = json::object();
+  cases.emplace_back("empty objects are left out", empty_json);
+
+  for (const auto& [name, e] : cases) {
+    for (bool include_extra : {false, true}) {
+      EXPECT_EQ(to_json_text(e, include_extra), dumped(e, include_extra)) << name << ", extra " << include_extra;
+    }
+  }
+}
+
+TEST(EventTest, ToJsonTextOfParsedEventsIsTheirDump) {
+  // Events as apps send them (the parser's own output), unknown fields and all.
+  ParseContext ctx;
+  ctx.default_service = "svc";
+  ctx.now_ms = 1795322986000;
+  for (const char* body : {
+           R"({"message":"m"})",
+           R"({"service":"a","message":"b","code":"C-1","status":503,"detail":{"name":["may not be blank"]}})",
+           R"({"message":"m","request":{"method":"GET","path":"/v1/x/42?q=1","params":{"a":[1,{"b":null}]}},"zeta":1,"alpha":{"x":"y"}})",
+           R"({"error":"Bad Gateway","path":"/api/v1/orders","status":502,"timestamp":"2026-11-22T04:49:46.000+00:00"})",
+           R"({"message":["name must not be empty","age must be positive"],"statusCode":400,"error":"Bad Request"})",
+           R"({"message":"m","tags":{"team":"payments","n":3},"fingerprint":["x","y"],"exception":{"type":"T","stack":"s"}})",
+       }) {
+    const BodyResult r = parse_body(body, BodyFormat::json, ctx);
+    ASSERT_EQ(r.events.size(), 1u) << body;
+    for (bool include_extra : {false, true}) {
+      EXPECT_EQ(to_json_text(r.events[0], include_extra), dumped(r.events[0], include_extra)) << body;
+    }
+  }
+}
+
 TEST(EventTest, AbsentJsonMembersAreNullAndReadAsEmpty) {
   // params, headers, tags and extra cost no allocation until something is put in them.
   Event e;

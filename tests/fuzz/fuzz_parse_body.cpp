@@ -36,7 +36,9 @@ void check_event(const Event& e, const ParseContext& ctx) {
   check(erralert::core::is_valid_utf8(e.message) && e.message.size() <= 8192);
   check(e.status == 0 || (e.status >= 100 && e.status <= 599));
   const nlohmann::json j = erralert::core::to_json(e, true);
-  (void)j.dump();  // throws on invalid UTF-8: the parser must have repaired everything
+  // Throws on invalid UTF-8: the parser must have repaired everything. The store's text of
+  // the event is the same bytes.
+  check(erralert::core::to_json_text(e, true) == j.dump());
   (void)erralert::core::field_value(e, "request.params.a.b");
   const auto back = erralert::core::parse_event(erralert::core::to_json(e), ctx);
   check(back.ok());
