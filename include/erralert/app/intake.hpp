@@ -15,13 +15,12 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/container/deque.hpp>
-#include <boost/container/options.hpp>
 
 #include "erralert/config/config.hpp"
 #include "erralert/core/clock.hpp"
 #include "erralert/core/metrics.hpp"
 #include "erralert/core/parse.hpp"
+#include "erralert/core/ring.hpp"
 #include "erralert/ingest/sentry_post.hpp"
 #include "erralert/net/signal.hpp"
 #include "erralert/net/unix_listener.hpp"
@@ -129,11 +128,7 @@ class Intake final : public net::TextSink {
   std::size_t capacity_;
   Counters counters_;
   const core::Clock& clock_;
-  // Events in blocks of 32: std::deque holds an Event (640 bytes) per block, an allocation and
-  // a free for every event queued.
-  boost::container::deque<core::Event, void,
-                          boost::container::deque_options_t<boost::container::block_size<32u>>>
-      queue_;
+  core::Ring<core::Event> queue_;
   net::Signal ready_;
   net::Signal space_;
   bool stopping_ = false;
