@@ -166,6 +166,8 @@ class JsonText {
     json_value(value);
   }
   void json_value(const json& value) { out_ += value.dump(-1, ' ', false, json::error_handler_t::replace); }
+  /// Text that is JSON already (brackets, a comma, a number).
+  void raw(std::string_view text) { out_ += text; }
   /// A string as dump() writes it without ensure_ascii: quotes, backslashes and control
   /// characters escaped, everything else as it is.
   void string(std::string_view s) {
@@ -267,7 +269,7 @@ void unknown(JsonText& w, const std::pair<const std::string, json>& field) {
   w.json_value(field.second);
 }
 
-void write(JsonText& w, std::string& out, const Event& e, Member m) {
+void write(JsonText& w, const Event& e, Member m) {
   switch (m) {
     case Member::app_timestamp: return w.member("app_timestamp", format_rfc3339(*e.app_timestamp_ms));
     case Member::code: return w.member("code", e.code);
@@ -275,16 +277,16 @@ void write(JsonText& w, std::string& out, const Event& e, Member m) {
     case Member::environment: return w.member("environment", e.environment);
     case Member::errors:
       w.key("errors");
-      out.push_back('[');
+      w.raw("[");
       for (std::size_t i = 0; i < e.errors.size(); ++i) {
-        if (i > 0) out.push_back(',');
+        if (i > 0) w.raw(",");
         w.begin();
         w.member("field", e.errors[i].field);
         w.member("reason", e.errors[i].reason);
         w.member_json("value", e.errors[i].value);
         w.end();
       }
-      out.push_back(']');
+      w.raw("]");
       return;
     case Member::exception:
       w.key("exception");
@@ -295,12 +297,12 @@ void write(JsonText& w, std::string& out, const Event& e, Member m) {
       return w.end();
     case Member::fingerprint:
       w.key("fingerprint");
-      out.push_back('[');
+      w.raw("[");
       for (std::size_t i = 0; i < e.fingerprint.size(); ++i) {
-        if (i > 0) out.push_back(',');
+        if (i > 0) w.raw(",");
         w.string(e.fingerprint[i]);
       }
-      out.push_back(']');
+      w.raw("]");
       return;
     case Member::host: return w.member("host", e.host);
     case Member::message: return w.member("message", e.message);
@@ -321,7 +323,7 @@ void write(JsonText& w, std::string& out, const Event& e, Member m) {
     case Member::severity: return w.member("severity", to_string(e.severity));
     case Member::status:
       w.key("status");
-      out += std::to_string(e.status);
+      w.raw(std::to_string(e.status));
       return;
     case Member::tags: return w.member_json("tags", e.tags);
     case Member::timestamp: return w.member("timestamp", format_rfc3339(e.timestamp_ms));
@@ -398,7 +400,7 @@ std::string to_json_text(const Event& e, bool include_extra) {
       if (!written) unknown(w, *x);
       ++x;
     }
-    if (written) write(w, out, e, m);
+    if (written) write(w, e, m);
   }
   for (; x != x_end; ++x) unknown(w, *x);
   w.end();

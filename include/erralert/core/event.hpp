@@ -79,7 +79,7 @@ struct Event {
 /// display; fuzz_parse_body checks the round trip).
 nlohmann::json to_json(const Event& e, bool include_extra = false);
 /// to_json(e, include_extra) as compact text, the same bytes as its dump() with invalid UTF-8
-/// replaced, written without building the document (a tenth of the work): how the store
+/// replaced, written without building the document (a quarter of the work): how the store
 /// writes each group's latest event.
 std::string to_json_text(const Event& e, bool include_extra = false);
 
