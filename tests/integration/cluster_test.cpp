@@ -232,7 +232,9 @@ TEST(Fleet, AGroupTheWholeFleetSawIsResolvedOnceWhenTheFleetGoesQuiet) {
   EXPECT_EQ(count_kind(got, "first"), 1u);
   EXPECT_EQ(delivered_count(fleet.hook), accepted);
   for (const auto& r : got) {
-    if (r.json["kind"] == "resolved") EXPECT_EQ(r.json["groups"][0]["total"], 7) << r.json.dump();
+    if (r.json["kind"] == "resolved") {
+      EXPECT_EQ(r.json["groups"][0]["total"], 7) << r.json.dump();
+    }
   }
 }
 

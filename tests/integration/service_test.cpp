@@ -61,9 +61,21 @@ std::size_t count_starting(const std::vector<std::string>& states, const std::st
   return n;
 }
 
+LaunchOptions with_env(std::vector<std::string> env) {
+  LaunchOptions o;
+  o.env = std::move(env);
+  return o;
+}
+
+LaunchOptions with_sockets(std::vector<int> fds) {
+  LaunchOptions o;
+  o.passed_sockets = std::move(fds);
+  return o;
+}
+
 TEST(Service, TellsTheManagerWhenReadyReloadingAndStopping) {
   FakeManager manager;
-  DaemonProcess d(kConsole, LaunchOptions{{"NOTIFY_SOCKET=" + manager.path()}, {}});
+  DaemonProcess d(kConsole, with_env({"NOTIFY_SOCKET=" + manager.path()}));
   EXPECT_EQ(manager.next("READY=1"),
             "READY=1\nSTATUS=serving: http 127.0.0.1:" + std::to_string(d.port()) + " unix " + d.stream_socket() +
                 " dgram " + d.dgram_socket());
@@ -79,7 +91,7 @@ TEST(Service, TellsTheManagerWhenReadyReloadingAndStopping) {
 
 TEST(Service, PingsTheWatchdogAtHalfItsTimeout) {
   FakeManager manager;
-  DaemonProcess d(kConsole, LaunchOptions{{"NOTIFY_SOCKET=" + manager.path(), "WATCHDOG_USEC=100000"}, {}});
+  DaemonProcess d(kConsole, with_env({"NOTIFY_SOCKET=" + manager.path(), "WATCHDOG_USEC=100000"}));
   ASSERT_EQ(manager.next("READY=1").substr(0, 8), "READY=1\n");
   for (int i = 0; i < 3; ++i) EXPECT_EQ(manager.next("WATCHDOG=1"), "WATCHDOG=1");
   EXPECT_EQ(d.terminate(), 0);
@@ -87,8 +99,7 @@ TEST(Service, PingsTheWatchdogAtHalfItsTimeout) {
 
 TEST(Service, AWatchdogMeantForAnotherProcessIsNotPinged) {
   FakeManager manager;
-  DaemonProcess d(kConsole, LaunchOptions{{"NOTIFY_SOCKET=" + manager.path(), "WATCHDOG_USEC=100000",
-                                           "WATCHDOG_PID=1"}, {}});
+  DaemonProcess d(kConsole, with_env({"NOTIFY_SOCKET=" + manager.path(), "WATCHDOG_USEC=100000", "WATCHDOG_PID=1"}));
   ASSERT_EQ(manager.next("READY=1").substr(0, 8), "READY=1\n");
   EXPECT_EQ(d.terminate(), 0);
   EXPECT_EQ(manager.next("STOPPING=1"), "STOPPING=1");
@@ -98,7 +109,7 @@ TEST(Service, AWatchdogMeantForAnotherProcessIsNotPinged) {
 
 TEST(Service, ReloadOverHttpAppliesTheFileOrSaysWhyNot) {
   FakeManager manager;
-  DaemonProcess d(kConsole, LaunchOptions{{"NOTIFY_SOCKET=" + manager.path()}, {}});
+  DaemonProcess d(kConsole, with_env({"NOTIFY_SOCKET=" + manager.path()}));
   ASSERT_EQ(manager.next("READY=1").substr(0, 8), "READY=1\n");
   const std::string config = read_file(d.config_path());
 
@@ -133,7 +144,7 @@ TEST(Service, ServesThePassedSocketsAndWhatWaitedInThemWhileNoDaemonRan) {
   Fd tcp(loopback_tcp(&port));
   Fd stream(bound_unix(dir.file("ingest.sock"), SOCK_STREAM));
   Fd dgram(bound_unix(dir.file("ingest.dgram"), SOCK_DGRAM));
-  const LaunchOptions activated{{}, {tcp.get(), stream.get(), dgram.get()}};
+  const LaunchOptions activated = with_sockets({tcp.get(), stream.get(), dgram.get()});
   {
     DaemonProcess d(kConsole, activated);
     EXPECT_EQ(d.port(), port);
@@ -173,7 +184,7 @@ TEST(Service, PassedSocketsItCannotUseAreNamedAndLeftAlone) {
   std::uint16_t port = 0, other = 0;
   Fd tcp(loopback_tcp(&port));
   Fd second(loopback_tcp(&other));
-  DaemonProcess d(kConsole, LaunchOptions{{}, {tcp.get(), second.get()}});
+  DaemonProcess d(kConsole, with_sockets({tcp.get(), second.get()}));
   EXPECT_EQ(d.port(), port);
   EXPECT_TRUE(d.wait_for_stderr("systemd sockets: fd 4 is a second TCP (http) socket; not used"))
       << d.stderr_text();
