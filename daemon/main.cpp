@@ -1,5 +1,6 @@
 // erralertd: parses the command line and wires the parts together; nothing else.
 #include <iostream>
+#include <memory>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -47,18 +48,18 @@ int run_daemon(const std::string& path, const std::string& level) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"erralertd: error alerts from your API servers to Discord, Slack and webhooks"};
-  cli.fallthrough();
-  cli.require_subcommand(0, 1);
+  auto cli = std::make_unique<CLI::App>("erralertd: error alerts from your API servers to Discord, Slack and webhooks");
+  cli->fallthrough();
+  cli->require_subcommand(0, 1);
   std::string config_path;
   std::string log_level = "info";
-  cli.add_option("--config,-c", config_path, "configuration file (YAML)");
-  cli.add_option("--log-level", log_level, "trace, debug, info, warn or error");
+  cli->add_option("--config,-c", config_path, "configuration file (YAML)");
+  cli->add_option("--log-level", log_level, "trace, debug, info, warn or error");
 
-  auto* run = cli.add_subcommand("run", "run the daemon (the default)");
-  auto* check = cli.add_subcommand("check-config", "validate the configuration and exit");
-  auto* version = cli.add_subcommand("version", "print the version");
-  auto* send = cli.add_subcommand("send", "send one event to a running erralertd");
+  auto* run = cli->add_subcommand("run", "run the daemon (the default)");
+  auto* check = cli->add_subcommand("check-config", "validate the configuration and exit");
+  auto* version = cli->add_subcommand("version", "print the version");
+  auto* send = cli->add_subcommand("send", "send one event to a running erralertd");
   app::SendOptions so;
   send->add_option("--to", so.to, "http://HOST:PORT or unix:PATH")->required();
   send->add_option("--service", so.service, "service name");
@@ -71,12 +72,12 @@ int main(int argc, char** argv) {
   send->add_option("--param", so.params, "request parameter KEY=VALUE (repeatable)");
   send->add_option("--json", so.json_file, "event JSON file, or - for standard input");
 
-  auto* route_test = cli.add_subcommand("route-test", "show the silence, routes, receivers and fingerprint an event gets");
+  auto* route_test = cli->add_subcommand("route-test", "show the silence, routes, receivers and fingerprint an event gets");
   app::RouteTestOptions rto;
   route_test->add_option("--json", rto.json_file, "event JSON file, or - for standard input (the default)");
   route_test->add_option("--output", rto.output, "text (the default) or json")->check(CLI::IsMember({"text", "json"}));
 
-  auto* silence = cli.add_subcommand("silence", "add, list or expire silences of a running erralertd");
+  auto* silence = cli->add_subcommand("silence", "add, list or expire silences of a running erralertd");
   silence->require_subcommand(1);
   app::SilenceOptions sil;
   std::string silence_output = "text";
@@ -98,7 +99,7 @@ int main(int argc, char** argv) {
   daemon_options(silence_expire);
   silence_expire->add_option("id", sil.id, "the silence's id, as silence list shows it")->required();
 
-  auto* state = cli.add_subcommand("state", "inspect a stopped daemon's state store (storage.dir)");
+  auto* state = cli->add_subcommand("state", "inspect a stopped daemon's state store (storage.dir)");
   state->require_subcommand(1);
   app::StateOptions sto;
   std::string state_output = "text";
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
     sub->add_option("--output", state_output, "text (the default) or json")->check(CLI::IsMember({"text", "json"}));
   }
 
-  auto* cluster = cli.add_subcommand("cluster", "fleet mode: what the sidecars share in Redis");
+  auto* cluster = cli->add_subcommand("cluster", "fleet mode: what the sidecars share in Redis");
   cluster->require_subcommand(1);
   app::ClusterOptions clo;
   std::string cluster_output = "text";
@@ -119,9 +120,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
 
   try {
-    cli.parse(argc, argv);
+    cli->parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = cli.exit(e);
+    const int rc = cli->exit(e);
     return rc == 0 ? app::kExitOk : app::kExitUsage;
   }
 
@@ -135,7 +136,7 @@ int main(int argc, char** argv) {
   if (*silence_list) return app::silence_list(sil, std::cout, std::cerr);
   if (*silence_expire) return app::silence_expire(sil, std::cout, std::cerr);
   if (config_path.empty()) {
-    std::cerr << "erralertd: --config FILE is required\n" << cli.help();
+    std::cerr << "erralertd: --config FILE is required\n" << cli->help();
     return app::kExitUsage;
   }
   if (*check) return check_config(config_path);
@@ -155,5 +156,6 @@ int main(int argc, char** argv) {
     return app::route_test(rto, std::cout, std::cerr);
   }
   (void)run;
+  cli.reset();  // the daemon runs for months without the parser's 40 KB of option tables
   return run_daemon(config_path, log_level);
 }

@@ -4,6 +4,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
+  lld  # links erralertd in the order of daemon/text-order.txt (CMakeLists.txt)
   libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev
   libcli11-dev libssl-dev libre2-dev libsqlite3-dev libgtest-dev libgmock-dev
   zlib1g-dev libbrotli-dev  # Sentry SDKs' gzip, deflate and brotli bodies (daemon/ingest/)

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include <filesystem>
+#include <memory>
 #include <system_error>
 #include <vector>
 
@@ -257,29 +258,31 @@ void UnixDgramListener::stop() {
 }
 
 asio::awaitable<void> UnixDgramListener::receive_loop() {
-  // One byte more than the limit tells an oversized datagram from one exactly at it.
-  std::vector<char> buf(max_event_ + 1);
+  // One byte more than the limit tells an oversized datagram from one exactly at it. Not
+  // zeroed: the kernel writes each datagram over it, so an idle daemon maps none of its pages.
+  const std::size_t size = max_event_ + 1;
+  const std::unique_ptr<char[]> buf(new char[size]);
   for (;;) {
     if (!sink_.has_space()) co_await sink_.space();
     if (!socket_.is_open()) break;
-    auto [ec, n] = co_await socket_.async_receive(asio::buffer(buf), use_tuple);
+    auto [ec, n] = co_await socket_.async_receive(asio::buffer(buf.get(), size), use_tuple);
     if (ec == asio::error::operation_aborted || !socket_.is_open()) break;
     if (ec) continue;
-    take(buf, n);
+    take(std::string_view(buf.get(), n));
     // Take what else is already queued without a trip through the reactor per datagram.
     for (int i = 1; i < kDrainBatch && sink_.has_space(); ++i) {
-      n = socket_.receive(asio::buffer(buf), 0, ec);
+      n = socket_.receive(asio::buffer(buf.get(), size), 0, ec);
       if (ec) break;  // would_block: the queue is empty
-      take(buf, n);
+      take(std::string_view(buf.get(), n));
     }
   }
 }
 
-void UnixDgramListener::take(const std::vector<char>& buf, std::size_t n) {
-  if (n > max_event_) {
-    sink_.refuse_oversized(n, UnixTransport::datagram);
+void UnixDgramListener::take(std::string_view datagram) {
+  if (datagram.size() > max_event_) {
+    sink_.refuse_oversized(datagram.size(), UnixTransport::datagram);
   } else {
-    sink_.submit_text(std::string_view(buf.data(), n), UnixTransport::datagram);
+    sink_.submit_text(datagram, UnixTransport::datagram);
   }
 }
 

@@ -179,6 +179,14 @@ TEST(RedactText, CardNumbersOnlyWhenLuhnValid) {
       {"x-4222-2222-22222", "x-[redacted]"},
       {"4111 1111 1111 -111", "4111 1111 1111 -111"},
       {"bearer-free 4111111111111111:", "bearer-free [redacted]:"},
+      // Full-width digits, as East Asian input methods type them: a card with no ASCII digit
+      // at all, one that mixes both, and twelve ASCII digits that only the full-width ones make
+      // a card.
+      {"card \uFF14\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11 on file",
+       "card [redacted] on file"},
+      {"4111 1111 \uFF11\uFF11\uFF11\uFF11 1111", "[redacted]"},
+      {"4111-1111-1111-\uFF11\uFF11\uFF11\uFF11", "[redacted]"},
+      {"\uFF14\uFF11\uFF11 order 12 of 34", "\uFF14\uFF11\uFF11 order 12 of 34"},
   };
   // The second redactor has no config patterns: it takes the byte pre-scan's fast path.
   const Redactor builtins_only;

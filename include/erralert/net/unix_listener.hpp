@@ -132,8 +132,8 @@ class UnixDgramListener {
 
  private:
   boost::asio::awaitable<void> receive_loop();
-  /// Hands one received datagram of `n` bytes (n may be over the limit: then it is refused).
-  void take(const std::vector<char>& buf, std::size_t n);
+  /// Hands one received datagram on (one over the limit is refused).
+  void take(std::string_view datagram);
 
   /// Datagrams read per wake-up before the loop goes back to the reactor (and lets HTTP in).
   static constexpr int kDrainBatch = 64;
