@@ -5,8 +5,8 @@
 #   scripts/text-order.sh [--skip-build]
 #
 # Why: the kernel maps a program's code 64 KB around each page it first runs. Left in link
-# order, the 800-odd functions that start-up runs are spread over most of the 3.2 MB of code,
-# so an idle daemon held 2.3 MB of it; packed together they take 0.9 MB (docs/BENCHMARKS.md,
+# order, the 600-odd functions that start-up runs are spread over most of the 3.2 MB of code,
+# so an idle daemon held 2.3 MB of it; packed together they take 0.8 MB (docs/BENCHMARKS.md,
 # row 6). The functions that serve requests follow them, so the hot path shares few pages too.
 #
 # How: the Release erralertd (build-bench/, as tests/bench/run.sh builds it) runs under
