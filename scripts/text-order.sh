@@ -37,18 +37,9 @@ cleanup() {
 trap cleanup EXIT
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-cat >"$work/config.yaml" <<EOF
-server:
-  http: {listen: "127.0.0.1:$port"}
-  unix: {path: "$work/ingest.sock", dgram_path: "$work/ingest.dgram"}
-storage:
-  dir: "$work/state"
-receivers:
-  - {name: console, type: console}
-routes:
-  - name: everything
-    receivers: [console]
-EOF
+# shellcheck source=tests/bench/config.sh
+source "$root/tests/bench/config.sh"
+bench_config "$work/config.yaml" "$port" "$work"
 
 # One callgrind dump per phase: start-up and idle, then the loads.
 valgrind --tool=callgrind --demangle=no --compress-strings=no --dump-instr=no \

@@ -57,17 +57,9 @@ cleanup() {
 trap cleanup EXIT
 
 port=$((20000 + RANDOM % 30000))
-cat >"$work/bench.yaml" <<EOF
-server:
-  http: {listen: "127.0.0.1:$port"}
-  unix: {path: "$work/ingest.sock", dgram_path: "$work/ingest.dgram"}
-storage:
-  dir: "$work/state"
-receivers:
-  - {name: console, type: console}
-routes:
-  - {name: everything, receivers: [console]}
-EOF
+# shellcheck source=tests/bench/config.sh
+source "$repo/tests/bench/config.sh"
+bench_config "$work/bench.yaml" "$port" "$work"
 
 # One batch: 1,000 distinct events shaped like load.lua's.
 for i in $(seq 1 1000); do
@@ -78,7 +70,7 @@ done >"$work/batch.ndjson"
 # $server_port once it answers.
 start_server() {
   local server="$1" out="$2"
-  rm -rf "$work/state"
+  rm -rf "$work/state-bench"  # bench.yaml's store (tests/bench/config.sh): every run starts empty
   if [[ "$server" == erralertd ]]; then
     timeout 600 valgrind --tool=callgrind --callgrind-out-file="$out" \
       "$build/erralertd" run --config "$work/bench.yaml" --log-level warn >/dev/null 2>"$work/server.err" &

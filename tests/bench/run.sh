@@ -48,6 +48,8 @@ done
 # ---- processes: every one we start is recorded and stopped by PID ---------------------------
 
 work=$(mktemp -d /tmp/erralert-bench.XXXXXX)
+# shellcheck source=tests/bench/config.sh
+source "$(dirname "$0")/config.sh"
 pids=()
 
 # Stops one process we started: SIGTERM, up to 5 s, then SIGKILL.
@@ -234,27 +236,6 @@ ceiling_dgrams() {
   awk '/^datagrams /{n = $2} END {print n + 0}' "$work/ceiling-dgram.out"
 }
 
-# Writes erralertd's bench config: loopback HTTP, sockets and storage in the temp dir, and the
-# receiver given as YAML (console by default).
-write_config() {
-  local file="$1" port="$2" receiver="$3" extra="${4:-}"
-  cat >"$file" <<EOF
-# erralertd bench config (written by tests/bench/run.sh)
-server:
-  http: {listen: "127.0.0.1:$port"}
-  unix: {path: "$work/ingest.sock", dgram_path: "$work/ingest.dgram"}
-  shutdown_timeout: 2s
-storage:
-  dir: "$work/state-$(basename "$file" .yaml)"
-receivers:
-  - $receiver
-routes:
-  - name: everything
-    receivers: [$(sed 's/.*name: \([a-z]*\).*/\1/' <<<"$receiver")]
-$extra
-EOF
-}
-
 # Starts erralertd on CONFIG pinned to the server CPU; sets $started_pid; fails if it does
 # not answer /healthz within 10 s.
 start_erralertd() {
@@ -280,7 +261,7 @@ ceiling_pid=$started_pid
 ceiling_port=$(wait_port_line "$work/ceiling-http.out") || { echo "run.sh: ceiling did not start" >&2; exit 1; }
 
 ea_port=$(free_port)
-write_config "$work/bench.yaml" "$ea_port" "{name: console, type: console}"
+bench_config "$work/bench.yaml" "$ea_port" "$work" "{name: console, type: console}"
 start_erralertd erralertd "$work/bench.yaml" "$ea_port" ||
   { echo "run.sh: erralertd did not start:" >&2; cat "$work/erralertd.err" >&2; exit 1; }
 ea_pid=$started_pid
@@ -382,7 +363,7 @@ stop_pid "$ea_pid"
 grouping_row() {
   local key="$1" mode="$2" receiver="$3" port
   port=$(free_port)
-  write_config "$work/$key.yaml" "$port" "$receiver"
+  bench_config "$work/$key.yaml" "$port" "$work" "$receiver"
   local t0
   t0=$(now_s)
   if start_erralertd "erralertd-$key" "$work/$key.yaml" "$port"; then
@@ -431,7 +412,7 @@ fleet_row() {
   local redis_pid=$started_pid
   for i in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
   port=$(free_port)
-  write_config "$work/$key.yaml" "$port" "{name: console, type: console}" \
+  bench_config "$work/$key.yaml" "$port" "$work" "{name: console, type: console}" \
     "cluster: {redis: \"redis://127.0.0.1:$rport/0\", instance: bench}"
   if start_erralertd "erralertd-$key" "$work/$key.yaml" "$port"; then
     pid=$started_pid
@@ -469,7 +450,7 @@ probe_pid=$started_pid
 r[lat]=""
 r[lat_note]=""
 if hook_port=$(wait_port_line "$work/probe.out"); then
-  write_config "$work/latency.yaml" "$lat_port" \
+  bench_config "$work/latency.yaml" "$lat_port" "$work" \
     "{name: bench, type: webhook, url: \"http://127.0.0.1:$hook_port/hook\", rate_limit: []}"
   if ! "$erralertd" check-config --config "$work/latency.yaml" >"$work/check.txt" 2>&1; then
     r[lat_note]="webhook receiver not available in this build (check-config: $(head -1 "$work/check.txt"))"
