@@ -26,17 +26,14 @@ std::size_t json_bytes(const nlohmann::json& j) {
   }
 }
 
+std::uint64_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
 }  // namespace
 
 std::size_t approx_bytes(const Event& e) {
   std::size_t n = sizeof(Event);
-  for (const std::string* s : {&e.service, &e.environment, &e.host, &e.code, &e.message, &e.detail,
-                               &e.request.method, &e.request.path, &e.request.route, &e.request.query,
-                               &e.request.client_ip, &e.exception.type, &e.exception.message,
-                               &e.exception.stacktrace, &e.trace_id}) {
-    n += s->size();
-  }
-  n += json_bytes(e.request.params) + json_bytes(e.request.headers) + json_bytes(e.tags) + json_bytes(e.extra);
+  for (const std::string* s : text_fields(e)) n += s->size();
+  for (const nlohmann::json* j : json_fields(e)) n += json_bytes(*j);
   for (const auto& fe : e.errors) n += sizeof(fe) + fe.field.size() + fe.reason.size() + json_bytes(fe.value);
   for (const auto& f : e.fingerprint) n += sizeof(f) + f.size();
   return n;
@@ -50,6 +47,26 @@ const std::string& Aggregator::key_of(std::string_view route, std::string_view r
   scratch_.append(receiver).push_back('\x1f');
   scratch_.append(fp);
   return scratch_;
+}
+
+Aggregator::Slot* Aggregator::find(std::string_view route, std::string_view receiver, std::string_view fp) {
+  const std::string& key = key_of(route, receiver, fp);
+  auto it = groups_.find(KeyRef{key, hash_of(key)});
+  return it == groups_.end() ? nullptr : it->get();
+}
+
+bool Aggregator::is_open(std::string_view key) const { return groups_.contains(KeyRef{key, hash_of(key)}); }
+
+Aggregator::Slot& Aggregator::insert_slot(std::string_view key) {
+  auto slot = std::make_unique<Slot>();
+  slot->hash = hash_of(key);
+  slot->key.assign(key.begin(), key.end());
+  slot->due = due_.end();
+  Slot& s = *slot;
+  const bool inserted = groups_.insert(std::move(slot)).second;
+  assert(inserted);
+  (void)inserted;
+  return s;
 }
 
 void Aggregator::mark(Slot& s) {
@@ -67,16 +84,13 @@ void Aggregator::hold(Slot& s, std::shared_ptr<const Event> latest) {
   const std::size_t bytes = latest ? approx_bytes(*latest) : 0;
   held_bytes_ = held_bytes_ - s.bytes + bytes;
   s.bytes = bytes;
-  s.state.latest = std::move(latest);
+  retired_.release(std::exchange(s.state.latest, std::move(latest)));
 }
 
 Aggregator::Slot& Aggregator::open(const Delivery& d, std::string_view fingerprint, bool overflow,
                                    std::int64_t now_ms) {
-  const std::string key = key_of(d.route->name, d.receiver, fingerprint);
-  auto [it, inserted] = groups_.try_emplace(key);
-  assert(inserted);
-  Slot& s = it->second;
-  s.due = due_.end();
+  Slot& s = insert_slot(key_of(d.route->name, d.receiver, fingerprint));
+  const std::string_view key(s.key.data(), s.key.size());
   GroupState& g = s.state;
   g.route = d.route->name;
   g.receiver = std::string(d.receiver);
@@ -87,7 +101,7 @@ Aggregator::Slot& Aggregator::open(const Delivery& d, std::string_view fingerpri
   g.opened_ms = now_ms;
   g.window_end_ms = now_ms + g.dedup.window.count();
   // Remembered only for memory_ms, whether or not a tick has forgotten it yet.
-  if (auto c = closed_.find(key); c != closed_.end()) {
+  if (auto c = closed_.find(std::string(key)); c != closed_.end()) {
     if (c->second.closed_ms + limits_.memory_ms > now_ms) {
       g.seen_before = c->second.total;
       g.seen_before_since_ms = c->second.since_ms;
@@ -100,17 +114,16 @@ Aggregator::Slot& Aggregator::open(const Delivery& d, std::string_view fingerpri
 }
 
 void Aggregator::admit(const Delivery& d, std::int64_t now_ms, Step& out) {
-  auto it = groups_.find(key_of(d.route->name, d.receiver, d.fingerprint));
-  if (it != groups_.end() && !roll(it->second, now_ms, out)) it = groups_.end();
-  Slot* s = it == groups_.end() ? nullptr : &it->second;
+  Slot* s = find(d.route->name, d.receiver, d.fingerprint);
+  if (s && !roll(*s, now_ms, out)) s = nullptr;
   if (!s) {
     const bool full = groups_.size() >= limits_.max_open_groups ||
                       held_bytes_ + approx_bytes(*d.event) > limits_.max_group_bytes;
     if (full) {
       ++out.overflowed;
-      auto o = groups_.find(key_of(d.route->name, d.receiver, kOverflowFingerprint));
-      if (o != groups_.end() && !roll(o->second, now_ms, out)) o = groups_.end();
-      s = o != groups_.end() ? &o->second : &open(d, kOverflowFingerprint, true, now_ms);
+      s = find(d.route->name, d.receiver, kOverflowFingerprint);
+      if (s && !roll(*s, now_ms, out)) s = nullptr;
+      if (!s) s = &open(d, kOverflowFingerprint, true, now_ms);
     } else {
       s = &open(d, d.fingerprint, false, now_ms);
     }
@@ -168,9 +181,9 @@ void Aggregator::close(Slot& s, std::int64_t now_ms, Step& out) {
   held_bytes_ -= s.bytes;
   due_.erase(s.due);
   if (s.dirty_at != kClean) dirty_[s.dirty_at] = nullptr;
-  const std::string& key = key_of(g.route, g.receiver, g.fingerprint);
-  changed_.insert(key);
-  groups_.erase(key);
+  const std::string_view key(s.key.data(), s.key.size());
+  changed_.emplace(key);
+  groups_.erase(KeyRef{key, s.hash});  // and with it the slot
 }
 
 void Aggregator::remember(const GroupState& g, std::int64_t now_ms) {
@@ -222,7 +235,8 @@ void Aggregator::reconfigure(const std::vector<config::Route>& routes, Aggregato
                              std::int64_t now_ms, Step& out) {
   limits_ = limits;
   std::vector<Slot*> ended;
-  for (auto& [key, s] : groups_) {
+  for (const auto& slot : groups_) {
+    Slot& s = *slot;
     GroupState& g = s.state;
     const auto route = std::find_if(routes.begin(), routes.end(), [&](const config::Route& r) { return r.name == g.route; });
     const bool kept = route != routes.end() &&
@@ -248,7 +262,8 @@ void Aggregator::reconfigure(const std::vector<config::Route>& routes, Aggregato
 }
 
 void Aggregator::flush(Step& out) {
-  for (auto& [key, s] : groups_) {
+  for (const auto& slot : groups_) {
+    Slot& s = *slot;
     GroupState& g = s.state;
     if (g.pending == 0) continue;
     if (g.notified) {
@@ -264,7 +279,7 @@ void Aggregator::flush(Step& out) {
 
 std::uint64_t Aggregator::pending_events() const {
   std::uint64_t n = 0;
-  for (const auto& [key, s] : groups_) n += s.state.pending;
+  for (const auto& s : groups_) n += s->state.pending;
   return n;
 }
 
@@ -320,10 +335,9 @@ void Aggregator::restore(AggregatorSnapshot s) {
   closed_order_.clear();
   held_bytes_ = 0;
   for (auto& g : s.open) {
-    auto [it, inserted] = groups_.try_emplace(key_of(g.route, g.receiver, g.fingerprint));
-    if (!inserted) continue;
-    Slot& slot = it->second;
-    slot.due = due_.end();
+    const std::string& key = key_of(g.route, g.receiver, g.fingerprint);
+    if (is_open(key)) continue;
+    Slot& slot = insert_slot(key);
     std::shared_ptr<const Event> latest = std::move(g.latest);
     slot.state = std::move(g);
     hold(slot, std::move(latest));
@@ -331,7 +345,7 @@ void Aggregator::restore(AggregatorSnapshot s) {
   }
   for (auto& c : s.closed) {
     std::string key = key_of(c.route, c.receiver, c.fingerprint);
-    if (groups_.contains(key)) continue;
+    if (is_open(key)) continue;
     closed_order_.emplace(c.closed_ms, key);
     closed_.insert_or_assign(std::move(key), std::move(c));
   }
@@ -346,7 +360,7 @@ GroupChangeView view_of(const GroupChange& c) {
 void Aggregator::take_changes(GroupChangeSink& out) {
   // Groups that closed (or whose memory changed) since the last call, unless open again.
   for (const std::string& key : changed_) {
-    if (groups_.contains(key)) continue;  // reopened: its slot is dirty, given below
+    if (is_open(key)) continue;  // reopened: its slot is dirty, given below
     const auto a = key.find('\x1f');
     const auto b = key.find('\x1f', a + 1);
     GroupChangeView v{std::string_view(key).substr(0, a), std::string_view(key).substr(a + 1, b - a - 1),

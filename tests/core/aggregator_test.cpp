@@ -169,6 +169,57 @@ routes:
   EXPECT_EQ(t.agg.pending_events(), 1u);
 }
 
+TEST(AggregatorDedup, ThousandsOfGroupsWithShortAndLongKeysKeepTheirOwnCounts) {
+  // Keys of a few bytes and of more than the slot keeps in place, through the index's growth,
+  // groups closing (erased) and reopening.
+  const std::string long_route(60, 'r');  // the longest a route name may be is 64
+  const auto cfg = config_of(kReceivers + "routes:\n  - {name: r, receivers: [a, b], dedup: {window: 1m}}\n"
+                             "  - {name: " + long_route + ", receivers: [a], dedup: {window: 1m}}\n");
+  Clocked t;
+  constexpr int kFingerprints = 3000;
+  auto fp = [](int i) { return i % 2 ? "fp" + std::to_string(i) : std::string(40, 'f') + std::to_string(i); };
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> admitted;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kFingerprints; ++i) {
+      if (i % 3 < round) continue;  // group i sees 1, 2 or 3 events
+      t.admit(cfg.routes[0], "a", fp(i), s(round));
+      t.admit(cfg.routes[i % 2], i % 2 ? "a" : "b", fp(i), s(round));
+      ++admitted[{"r", "a", fp(i)}];
+      ++admitted[{i % 2 ? long_route : "r", i % 2 ? "a" : "b", fp(i)}];
+    }
+  }
+  EXPECT_EQ(t.agg.open_groups(), 2u * kFingerprints);
+  t.until(s(200));  // every group summarises what it counted after its first, then closes
+  EXPECT_EQ(t.agg.open_groups(), 0u);
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> counted_per_group;
+  for (const auto& e : t.out) counted_per_group[{e.route, e.receiver, e.fingerprint}] += e.count;
+  EXPECT_EQ(counted_per_group, admitted);
+  t.out.clear();
+  t.admit(cfg.routes[1], "a", fp(1), s(300));  // reopened: a new slot under the long key
+  ASSERT_EQ(t.out.size(), 1u);
+  EXPECT_EQ(t.out[0].kind, K::first);
+  EXPECT_EQ(t.out[0].seen_before, 2u) << "group 1 of the long route counted two events before";
+}
+
+TEST(AggregatorDedup, AReplacedLatestEventIsLetGoOf) {
+  const auto cfg = one_route("{window: 1m}");
+  Aggregator agg;
+  Aggregator::Step step;
+  std::weak_ptr<const Event> first;
+  {
+    auto e = event_at(s(0), "one");
+    first = e;
+    agg.admit(delivery(cfg.routes[0], "a", "fp1", std::move(e)), s(0), step);
+  }
+  step = {};  // the `first` notification held it too
+  ASSERT_FALSE(first.expired()) << "the group's latest event";
+  for (std::size_t i = 1; i <= ReleaseRing::kDepth + 1; ++i) {
+    const auto at = s(static_cast<double>(i));
+    agg.admit(delivery(cfg.routes[0], "a", "fp1", event_at(at, "later")), at, step);
+  }
+  EXPECT_TRUE(first.expired()) << "replaced by the next event, and let go of ReleaseRing::kDepth events after";
+}
+
 TEST(AggregatorTimer, NextDueIsTheEarliestWindowEnd) {
   const auto cfg = one_route("{window: 1m}");
   Aggregator agg;

@@ -29,9 +29,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include "erralert/config/config.hpp"
 #include "erralert/core/notification.hpp"
 #include "erralert/core/pipeline.hpp"
+#include "erralert/core/release_ring.hpp"
 
 namespace erralert::core {
 
@@ -162,6 +166,10 @@ class Aggregator {
 
  private:
   struct Slot {
+    std::uint64_t hash = 0;  ///< of key
+    /// route \x1f receiver \x1f fingerprint, inside the slot for the usual lengths: finding a
+    /// group reads the slot it then counts in, and nothing else that is cold.
+    boost::container::small_vector<char, 48> key;
     GroupState state;
     std::size_t bytes = 0;
     bool event_unreported = true;  ///< take_changes() has not given its latest event since a notification
@@ -169,6 +177,30 @@ class Aggregator {
     std::multimap<std::int64_t, Slot*>::iterator due;
   };
   static constexpr std::size_t kClean = static_cast<std::size_t>(-1);
+
+  /// A key being looked up, with its hash.
+  struct KeyRef {
+    std::string_view key;
+    std::uint64_t hash;
+  };
+  struct SlotHash {
+    using is_transparent = void;
+    std::size_t operator()(const std::unique_ptr<Slot>& s) const { return s->hash; }
+    std::size_t operator()(const KeyRef& k) const { return k.hash; }
+  };
+  struct SlotEq {
+    using is_transparent = void;
+    static bool same(const KeyRef& k, const Slot& s) {
+      return k.hash == s.hash && k.key == std::string_view(s.key.data(), s.key.size());
+    }
+    bool operator()(const KeyRef& k, const std::unique_ptr<Slot>& s) const { return same(k, *s); }
+    bool operator()(const std::unique_ptr<Slot>& s, const KeyRef& k) const { return same(k, *s); }
+    bool operator()(const std::unique_ptr<Slot>& a, const std::unique_ptr<Slot>& b) const {
+      return same(KeyRef{std::string_view(a->key.data(), a->key.size()), a->hash}, *b);
+    }
+  };
+  /// Open addressing over slots that stay where they are (due_ and dirty_ point at them).
+  using GroupIndex = boost::unordered_flat_set<std::unique_ptr<Slot>, SlotHash, SlotEq>;
 
   Slot& open(const Delivery& d, std::string_view fingerprint, bool overflow, std::int64_t now_ms);
   void count(Slot& s, const Delivery& d, std::int64_t now_ms, Step& out);
@@ -183,9 +215,14 @@ class Aggregator {
   void forget_old(std::int64_t now_ms);
   Notification notification(const GroupState& g, NotificationKind kind) const;
   const std::string& key_of(std::string_view route, std::string_view receiver, std::string_view fp);
+  /// The open group of (route, receiver, fp), or null.
+  Slot* find(std::string_view route, std::string_view receiver, std::string_view fp);
+  bool is_open(std::string_view key) const;
+  /// A new slot for `key` (not open yet), in groups_.
+  Slot& insert_slot(std::string_view key);
 
   AggregatorLimits limits_;
-  std::unordered_map<std::string, Slot> groups_;
+  GroupIndex groups_;
   std::multimap<std::int64_t, Slot*> due_;
   std::unordered_map<std::string, ClosedGroup> closed_;
   std::multimap<std::int64_t, std::string> closed_order_;  ///< closed_ms -> key, for forgetting
@@ -196,6 +233,7 @@ class Aggregator {
   std::vector<Slot*> dirty_;
   std::unordered_set<std::string> changed_;
   std::string scratch_;  ///< the key being looked up, kept to spare an allocation per event
+  ReleaseRing retired_;  ///< the latest events groups let go of
 };
 
 /// About how many bytes `e` holds, for limits.max_group_bytes.
