@@ -232,6 +232,7 @@ void Daemon::open_store() {
     store_->cover(intake_.popped());
   });
   store_->on_commit([this] { after_commit(); });
+  dispatcher_.on_change([this] { store_->wake(); });
   store_->start();
   restored_ = true;
 }

@@ -68,6 +68,7 @@ void Dispatcher::deliver(core::Aggregator::Step& step) {
   }
   step = {};
   if (!divert_) flush_receivers();
+  if (changed_) changed_();
 }
 
 void Dispatcher::hand_to_receiver(core::Notification n) {

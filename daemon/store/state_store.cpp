@@ -460,6 +460,7 @@ StateStore::~StateStore() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  *closing_ = true;
   timer_.cancel();
   db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -471,22 +472,31 @@ StoreContents StateStore::take_contents() { return std::exchange(contents_, {});
 
 void StateStore::put(std::string_view receiver, const core::Outbox::Item& item) {
   recorded_->spool.insert_or_assign(item.store_id, StoredItem{std::string(receiver), item});
+  wake();
 }
 
-void StateStore::remove(std::uint64_t id) { recorded_->spool.insert_or_assign(id, std::nullopt); }
+void StateStore::remove(std::uint64_t id) {
+  recorded_->spool.insert_or_assign(id, std::nullopt);
+  wake();
+}
 
 void StateStore::dead_letter(std::string_view receiver, const core::Outbox::Item& item, nlohmann::json record) {
   recorded_->dead.push_back({std::string(receiver), item, std::move(record)});
   if (item.store_id != 0) remove(item.store_id);
+  wake();
 }
 
 core::GroupChangeSink& StateStore::group_changes() { return recorded_->groups.back(); }
 
 void StateStore::record_groups(const std::vector<core::GroupChange>& changes) {
   for (const auto& c : changes) recorded_->groups.back().changed(core::view_of(c));
+  wake();
 }
 
-void StateStore::record_silences(nlohmann::json entries) { recorded_->silences = std::move(entries); }
+void StateStore::record_silences(nlohmann::json entries) {
+  recorded_->silences = std::move(entries);
+  wake();
+}
 
 void StateStore::cover(std::uint64_t ticket) { recorded_->ticket = std::max(recorded_->ticket, ticket); }
 
@@ -611,6 +621,7 @@ void StateStore::apply(const Result& r) {
     }
     error_ = r.error;
     if (r.disk.file_bytes != 0) disk_ = r.disk;
+    wake();  // the loop may have looked, found nothing, and slept before this result came
   }
   commits_.notify();
   if (after_commit_) after_commit_();
@@ -630,13 +641,26 @@ bool StateStore::commit_now(std::string* error) {
   return error_.empty();
 }
 
-void StateStore::start() { asio::co_spawn(ex_, commit_loop(), asio::detached); }
+void StateStore::start() { asio::co_spawn(ex_, commit_loop(closing_), asio::detached); }
 
-asio::awaitable<void> StateStore::commit_loop() {
+void StateStore::wake() {
+  if (!asleep_) return;
+  asleep_ = false;
+  timer_.cancel();  // the loop waits one commit_interval from now, gathering what comes
+}
+
+// An idle daemon does not wake: a look that finds nothing recorded puts the loop to sleep
+// until wake(), so state is still committed within commit_interval of any change.
+asio::awaitable<void> StateStore::commit_loop(std::shared_ptr<bool> closing) {
   for (;;) {
-    timer_.expires_after(options_.commit_interval);
+    if (asleep_) {
+      timer_.expires_at(asio::steady_timer::time_point::max());
+    } else {
+      timer_.expires_after(options_.commit_interval);
+    }
     auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;  // the store is closing
+    if (*closing) co_return;  // the store may be gone: touch none of it
+    if (ec) continue;         // woken
     std::unique_lock lock(mutex_);
     if (quit_) co_return;
     if (busy_) continue;  // the next tick takes what is recorded by then
@@ -644,6 +668,7 @@ asio::awaitable<void> StateStore::commit_loop() {
     const bool work = has_work();
     lock.lock();
     if (work && !busy_) submit(lock);
+    asleep_ = !work;  // a commit in flight or a failed one to retry keeps it looking
   }
 }
 

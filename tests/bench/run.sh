@@ -251,6 +251,8 @@ start_erralertd() {
 
 declare -A r   # every measured number, by key
 rows=()        # the table, one markdown line each
+# Group commits the daemon on port $1 has made so far.
+store_commits() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^erralert_store_commit_seconds_count / { print $2 + 0 }'; }
 add_row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); }
 
 # ---- 1-4: HTTP and datagram throughput, RSS and idle CPU ------------------------------------
@@ -372,14 +374,22 @@ grouping_row() {
     http_row "$key" "$mode" "$port" "$pid" "$rounds"
     r[${key}_rss]=$(rss_kb "$pid")
     local metrics_text
-    # Wait (up to 10 s) for a group commit that began after the load ended, so the store
-    # holds what was accepted: two more commits than when wrk stopped.
-    local commits0 commits i
-    commits0=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^erralert_store_commit_seconds_count / { print $2 + 0 }')
+    # Wait (up to 10 s) until the store holds what was accepted: two more commits than when wrk
+    # stopped (the second began after the load ended), or one and then none for 0.6 s (three
+    # commit intervals: the commit loop sleeps, its last look having found nothing recorded).
+    local commits0 commits last quiet=0 i
+    commits0=$(store_commits "$port")
+    last=${commits0:-0}
     for i in $(seq 100); do
-      commits=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^erralert_store_commit_seconds_count / { print $2 + 0 }')
-      (( ${commits:-0} >= ${commits0:-0} + 2 )) && break
       sleep 0.1
+      commits=$(store_commits "$port")
+      (( ${commits:-0} >= ${commits0:-0} + 2 )) && break
+      if (( ${commits:-0} != last )); then
+        last=${commits:-0}
+        quiet=0
+      elif (( last > ${commits0:-0} )); then
+        (( ++quiet >= 6 )) && break
+      fi
     done
     metrics_text=$(curl -s "http://127.0.0.1:$port/metrics")
     r[${key}_secs]=$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "%d", b - a + 1 }')

@@ -364,6 +364,38 @@ TEST_F(StateStoreTest, CommittedResolvesOnceItsTicketIsCommitted) {
   EXPECT_FALSE(late) << "past its deadline and not committed";
 }
 
+TEST_F(StateStoreTest, AnIdleStoreSleepsUntilSomethingIsRecordedAndThenCommitsIt) {
+  // An idle daemon must not wake every commit_interval to find nothing (row 6 of the bench).
+  auto s = StateStore::open({.dir = dir_.path().string(), .commit_interval = std::chrono::milliseconds(20)},
+                            io_.get_executor(), nullptr);
+  int commits = 0;
+  s->on_commit([&] { ++commits; });
+  s->start();
+  s->put("hooks", item("fp1", 3, s->next_id()));
+  ASSERT_TRUE(testing::run_until(io_, [&] { return commits == 1; }, std::chrono::seconds(5)));
+  ASSERT_TRUE(testing::run_until(io_, [&] { return s->asleep(); }, std::chrono::seconds(5)))
+      << "the look after the commit found nothing";
+  io_.restart();
+  EXPECT_EQ(io_.run_for(std::chrono::milliseconds(300)), 0u) << "asleep for 15 intervals: not one handler ran";
+  EXPECT_EQ(commits, 1);
+
+  s->put("hooks", item("fp2", 4, s->next_id()));  // wakes it
+  EXPECT_FALSE(s->asleep());
+  ASSERT_TRUE(testing::run_until(io_, [&] { return commits == 2; }, std::chrono::seconds(5)));
+  EXPECT_EQ(rows(db(), "spool"), 2);
+
+  // The owner's own state (what on_batch collects) wakes it through wake().
+  ASSERT_TRUE(testing::run_until(io_, [&] { return s->asleep(); }, std::chrono::seconds(5)));
+  s->on_batch([&] { s->cover(7); });
+  s->wake();
+  bool covered = false;
+  boost::asio::co_spawn(io_, [&]() -> boost::asio::awaitable<void> {
+    covered = co_await s->committed(7, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  }, boost::asio::detached);
+  ASSERT_TRUE(testing::run_until(io_, [&] { return covered; }, std::chrono::seconds(5)));
+  EXPECT_EQ(commits, 3);
+}
+
 TEST_F(StateStoreTest, TheFileSpoolAndSilenceFileOfAnEarlierReleaseAreImportedOnce) {
   fs::create_directories(dir_.file("spool/hooks"));
   core::Outbox::Item legacy;

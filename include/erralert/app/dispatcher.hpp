@@ -58,6 +58,9 @@ class Dispatcher {
   /// Fleet mode: what the aggregator produces goes to `divert` (the fleet's shared groups)
   /// instead of straight to the receivers; it hands them on with hand_to_receiver().
   void divert_to(std::function<void(core::Notification)> divert) { divert_ = std::move(divert); }
+  /// Called after each batch of events, tick, flush or reload has changed the groups (the
+  /// store commits what changed: StateStore::wake).
+  void on_change(std::function<void()> changed) { changed_ = std::move(changed); }
   /// Gives `n` to its receiver (counted and logged when it has none).
   void hand_to_receiver(core::Notification n);
   /// Pushes out what the receivers buffered.
@@ -89,6 +92,7 @@ class Dispatcher {
   bool stopped_ = false;
   net::Signal finished_;
   std::function<void(core::Notification)> divert_;
+  std::function<void()> changed_;
   std::uint64_t& silenced_;
   std::uint64_t& unrouted_;
   std::uint64_t& deduplicated_;

@@ -6,13 +6,14 @@
 //   auto store = StateStore::open({.dir = cfg.storage.dir}, io.get_executor(), &metrics);
 //   StoreContents found = store->take_contents();     // restore groups, silences, spool
 //   store->on_batch([&] { aggregator.take_changes(store->group_changes()); });  // encoded as given
-//   store->start();                                    // a commit every commit_interval
+//   store->start();                                    // commits within commit_interval of a change
 //   store->put("ops-discord", item);                   // from the io thread: recorded, not written
 //   store->commit_now(&why);                           // at a stop: everything, waited for
 //
 // Group commit: the io thread records changes into a batch that coalesces by row (a
 // notification put, merged into and removed within one batch never reaches the disk); every
-// commit_interval the batch goes to the writer thread, which applies it in one transaction. What
+// commit_interval the batch goes to the writer thread, which applies it in one transaction (an
+// interval that finds nothing recorded puts the loop to sleep until the next change). What
 // the io thread records between two hand-overs lands together or not at all, so a summary that
 // leaves its group and enters the spool is one transaction. A batch that fails to commit (a full
 // disk) is kept and retried with what comes after it; error() says why until a commit succeeds.
@@ -139,8 +140,15 @@ class StateStore final : public SpoolWriter {
   void on_batch(std::function<void()> collect) { collect_ = std::move(collect); }
   /// Called on the io thread after each commit that succeeded or failed.
   void on_commit(std::function<void()> after) { after_commit_ = std::move(after); }
-  /// Arms the commit timer (every commit_interval, when something is recorded).
+  /// Starts the commit loop: a commit one commit_interval after something is recorded, then
+  /// every interval while more is; asleep (no timer) while nothing is.
   void start();
+  /// Something the owner keeps in memory changed (what on_batch's collector records): commit it
+  /// within commit_interval. The store's own record calls (put, remove, record_silences...)
+  /// wake it by themselves.
+  void wake();
+  /// The commit loop sleeps: its last look found nothing recorded, and nothing was since.
+  bool asleep() const { return asleep_; }
   /// Commits everything recorded so far and waits for it, blocking the io thread (at a stop,
   /// after a silence changes). False, with `error`, when it did not commit.
   bool commit_now(std::string* error = nullptr);
@@ -181,7 +189,8 @@ class StateStore final : public SpoolWriter {
   /// Hands the recorded batch to the writer (which must be idle).
   void submit(std::unique_lock<std::mutex>& lock);
   void apply(const Result& r);
-  boost::asio::awaitable<void> commit_loop();
+  /// `closing` is set by the destructor: the loop may resume after the store is gone.
+  boost::asio::awaitable<void> commit_loop(std::shared_ptr<bool> closing);
 
   StoreOptions options_;
   std::string path_;
@@ -202,6 +211,8 @@ class StateStore final : public SpoolWriter {
   std::uint64_t committed_ticket_ = 0;
   std::uint64_t applied_seq_ = 0;
   boost::asio::steady_timer timer_;
+  bool asleep_ = false;  ///< the commit loop waits for wake(), its timer set to never
+  std::shared_ptr<bool> closing_ = std::make_shared<bool>(false);
   net::Signal commits_;
   core::Histogram* commit_seconds_ = nullptr;
   std::uint64_t* commit_errors_ = nullptr;
