@@ -353,12 +353,7 @@ class Redactor::Pass {
 
     // Every string that leaves the host (CONTRACT section 5), ids and names included: an app
     // can put anything in a code or a trace id.
-    for (std::string* s : {&e.message, &e.detail, &e.exception.type, &e.exception.message,
-                           &e.exception.stacktrace, &e.request.path, &e.request.route,
-                           &e.request.query, &e.request.method, &e.request.client_ip, &e.service,
-                           &e.environment, &e.host, &e.code, &e.trace_id}) {
-      scrub(*s);
-    }
+    for (std::string* s : text_fields(e)) scrub(*s);
     for (auto& part : e.fingerprint) scrub(part);
     scrub_tree(e.request.params, 0);
     scrub_tree(e.request.headers, 0);

@@ -75,6 +75,8 @@ ERRALERT_FETCH void fetch_step(const Event& e, std::size_t age) {
   if (age >= 2) fetch_entry(e, age - 2);
 }
 
+#undef ERRALERT_FETCH
+
 }  // namespace
 
 void ReleaseRing::release(std::shared_ptr<const Event> e) {

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace erralert::core {
@@ -23,6 +25,12 @@ const std::vector<std::string> kBuiltinKeys = {
 const Redactor& redactor() {
   static const Redactor r({"card_no"}, {R"(\b\d{6}-\d{7}\b)", "(unclosed"});
   return r;
+}
+
+std::size_t count_of(std::string_view text, std::string_view what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string_view::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
 }
 
 Event redacted(Event e) {
@@ -334,6 +342,22 @@ TEST(RedactEvent, CardsAndPatternsInIdsNamesAndFingerprints) {
   EXPECT_EQ(r.errors[0].field, "cards[[redacted]]");
   EXPECT_EQ(r.request.params["pan_float"], "[redacted]");
   EXPECT_EQ(r.request.params["ratio"], 0.5);
+}
+
+TEST(RedactEvent, EveryTextFieldOfTheEventIsScrubbed) {
+  // Redaction walks core::text_fields: a field that list names is scrubbed wherever it sits.
+  Event e;
+  std::set<const std::string*> distinct;
+  for (std::string* s : text_fields(e)) {
+    *s = "x 900101-1234567";
+    distinct.insert(s);
+  }
+  ASSERT_EQ(distinct.size(), text_fields(e).size());
+  ASSERT_EQ(count_of(to_json(e).dump(), "900101-1234567"), text_fields(e).size())
+      << "each field shows in the event's JSON, so each must be scrubbed";
+  const Event r = redacted(e);
+  for (const std::string* s : text_fields(r)) EXPECT_EQ(*s, "x [redacted]");
+  EXPECT_EQ(count_of(to_json(r).dump(), "900101-1234567"), 0u);
 }
 
 TEST(RedactEvent, IdempotentAndLeavesIdsAlone) {
