@@ -662,7 +662,6 @@ asio::awaitable<void> StateStore::commit_loop(std::shared_ptr<bool> closing) {
     if (*closing) co_return;  // the store may be gone: touch none of it
     if (ec) continue;         // woken
     std::unique_lock lock(mutex_);
-    if (quit_) co_return;
     if (busy_) continue;  // the next tick takes what is recorded by then
     lock.unlock();
     const bool work = has_work();
